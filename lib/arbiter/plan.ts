@@ -1,0 +1,52 @@
+/** @module The arbiter's decisions as pure functions over its worker table (tested without processes). */
+
+/** What the arbiter knows of one worker. */
+export interface WorkerState {
+  pid: number;
+  /** Spawn order: a larger age is a younger worker. */
+  age: number;
+  /** Last heartbeat, in ms since the epoch. */
+  lastBeat: number;
+  /** Set once SIGABRT was sent for a timeout; the next check sends SIGKILL. */
+  aborted: boolean;
+  /** Set once the worker was asked to stop (retired by TTOU, reload, or max-requests). */
+  retiring: boolean;
+}
+
+/** A step the arbiter should take. */
+export type Action =
+  | { kind: "abort"; pid: number }
+  | { kind: "kill"; pid: number };
+
+/** Workers silent for longer than `timeoutS` get SIGABRT, then SIGKILL on the next check. */
+export function murderPlan(workers: Iterable<WorkerState>, now: number, timeoutS: number): Action[] {
+  if (timeoutS <= 0) return [];
+  const out: Action[] = [];
+  for (const w of workers) {
+    if (now - w.lastBeat <= timeoutS * 1000) continue;
+    out.push({ kind: w.aborted ? "kill" : "abort", pid: w.pid });
+  }
+  return out;
+}
+
+/** How many workers to spawn so that `target` are serving (retiring ones do not count). */
+export function spawnCount(workers: Iterable<WorkerState>, target: number): number {
+  let serving = 0;
+  for (const w of workers) if (!w.retiring) serving++;
+  return Math.max(0, target - serving);
+}
+
+/** Which serving workers to retire, oldest first, when more than `target` are serving. */
+export function retirePlan(workers: Iterable<WorkerState>, target: number): number[] {
+  const serving = [...workers].filter((w) => !w.retiring).sort((a, b) => a.age - b.age);
+  return serving.slice(0, Math.max(0, serving.length - target)).map((w) => w.pid);
+}
+
+/** gunicorn's wording for how a worker ended, or null for a clean exit. */
+export function describeExit(pid: number, code: number, signal: string | null): string | null {
+  if (signal !== null) {
+    const msg = `Worker (pid:${pid}) was sent ${signal}!`;
+    return signal === "SIGKILL" ? `${msg} Perhaps out of memory?` : msg;
+  }
+  return code === 0 ? null : `Worker (pid:${pid}) exited with code ${code}.`;
+}

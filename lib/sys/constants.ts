@@ -1,0 +1,51 @@
+/** @module Linux (x86_64/aarch64) constants for the socket layer; other OSes are not supported yet. */
+
+/** Address families. */
+export const AF = { UNIX: 1, INET: 2, INET6: 10 } as const;
+/** Socket types and flags for socket(2)/accept4(2). */
+export const SOCK = { STREAM: 1, NONBLOCK: 0o4000, CLOEXEC: 0o2000000 } as const;
+/** Socket option levels and names. */
+export const SOL = { SOCKET: 1, TCP: 6, IPV6: 41 } as const;
+/** SOL_SOCKET option names. */
+export const SO = {
+  REUSEADDR: 2,
+  KEEPALIVE: 9,
+  REUSEPORT: 15,
+  RCVTIMEO: 20,
+  SNDTIMEO: 21,
+} as const;
+/** TCP option names. */
+export const TCP = { NODELAY: 1 } as const;
+/** IPV6 option names. */
+export const IPV6 = { V6ONLY: 26 } as const;
+/** poll(2) event bits. */
+export const POLL = { IN: 0x001, OUT: 0x004, ERR: 0x008, HUP: 0x010, NVAL: 0x020 } as const;
+/** fcntl(2) commands and flags. */
+export const F = { GETFD: 1, SETFD: 2, GETFL: 3, SETFL: 4, FD_CLOEXEC: 1 } as const;
+/** open(2) status flags. */
+export const O = { NONBLOCK: 0o4000 } as const;
+/** shutdown(2) directions. */
+export const SHUT = { RD: 0, WR: 1, RDWR: 2 } as const;
+/** send(2) flags. */
+export const MSG = { NOSIGNAL: 0x4000 } as const;
+
+/** errno values the server reacts to, by name. */
+export const ERRNO = {
+  EPERM: 1,
+  ENOENT: 2,
+  EINTR: 4,
+  EBADF: 9,
+  EAGAIN: 11,
+  EACCES: 13,
+  EINVAL: 22,
+  EMFILE: 24,
+  ENFILE: 23,
+  EPIPE: 32,
+  EADDRINUSE: 98,
+  EADDRNOTAVAIL: 99,
+  ECONNABORTED: 103,
+  ECONNRESET: 104,
+  ENOTCONN: 107,
+  ETIMEDOUT: 110,
+  EPROTO: 71,
+} as const;

@@ -1,0 +1,51 @@
+/** @module The libc symbol table, opened once with Deno.dlopen. */
+
+const SYMBOLS = {
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  listen: { parameters: ["i32", "i32"], result: "i32" },
+  accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  writev: { parameters: ["i32", "buffer", "i32"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
+  shutdown: { parameters: ["i32", "i32"], result: "i32" },
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
+  poll_async: { name: "poll", parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+  pipe2: { parameters: ["buffer", "i32"], result: "i32" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  sendfile: { parameters: ["i32", "i32", "buffer", "usize"], result: "isize" },
+  __errno_location: { parameters: [], result: "pointer" },
+  strerror: { parameters: ["i32"], result: "pointer" },
+  umask: { parameters: ["u32"], result: "u32" },
+} as const;
+
+let lib: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;
+
+/** The opened libc symbols (opened on first use). */
+export function libc(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
+  if (lib === null) lib = Deno.dlopen("libc.so.6", SYMBOLS);
+  return lib.symbols;
+}
+
+let errnoView: Deno.UnsafePointerView | null = null;
+
+/** The calling thread's errno (valid right after a failed synchronous call). */
+export function errno(): number {
+  if (errnoView === null) {
+    const p = libc().__errno_location();
+    if (p === null) return 0;
+    errnoView = new Deno.UnsafePointerView(p);
+  }
+  return errnoView.getInt32();
+}
+
+/** strerror(3) text for an errno value. */
+export function strerror(code: number): string {
+  const p = libc().strerror(code);
+  return p === null ? `errno ${code}` : Deno.UnsafePointerView.getCString(p);
+}

@@ -1,0 +1,6 @@
+/** @module The socket layer: every FFI call and raw fd of denocorn goes through here. */
+
+export * from "./constants.ts";
+export * from "./errors.ts";
+export * from "./sockaddr.ts";
+export * from "./socket.ts";

@@ -1,0 +1,225 @@
+/** @module Listening and connected sockets over libc: the only place that handles raw fds. */
+
+import { AF, ERRNO, F, MSG, O, POLL, SO, SOCK, SOL } from "./constants.ts";
+import { check, SysError } from "./errors.ts";
+import { errno, libc } from "./libc.ts";
+import { decodeSockAddr, encodeInet, encodeUnix, SOCKADDR_STORAGE, type SockAddr } from "./sockaddr.ts";
+
+/** Passes a size_t: Deno's FFI accepts a number for 64-bit parameters (no BigInt allocation). */
+function sz(n: number): bigint {
+  return n as unknown as bigint;
+}
+
+function intArg(v: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setInt32(0, v, true);
+  return b;
+}
+
+function setIntOpt(fd: number, level: number, name: number, value: number): void {
+  check("setsockopt", libc().setsockopt(fd, level, name, intArg(value), 4));
+}
+
+function bindAndListen(fd: number, addr: Uint8Array, backlog: number, what: string): void {
+  try {
+    check(`bind ${what}`, libc().bind(fd, addr, addr.byteLength));
+    check(`listen ${what}`, libc().listen(fd, backlog));
+  } catch (e) {
+    libc().close(fd);
+    throw e;
+  }
+}
+
+/**
+ * Creates a TCP listening socket on an IP literal with SO_REUSEADDR, left inheritable (no
+ * close-on-exec) so worker processes receive it, and non-blocking (shared by every holder).
+ */
+export function listenTcp(host: string, port: number, backlog: number): number {
+  const addr = encodeInet(host, port);
+  const family = addr.byteLength === 16 ? AF.INET : AF.INET6;
+  const fd = check("socket", libc().socket(family, SOCK.STREAM | SOCK.NONBLOCK, 0));
+  setIntOpt(fd, SOL.SOCKET, SO.REUSEADDR, 1);
+  bindAndListen(fd, addr, backlog, `${host}:${port}`);
+  return fd;
+}
+
+/** Creates a unix-domain listening socket at `path` (inheritable, non-blocking). */
+export function listenUnix(path: string, backlog: number): number {
+  const addr = encodeUnix(path);
+  const fd = check("socket", libc().socket(AF.UNIX, SOCK.STREAM | SOCK.NONBLOCK, 0));
+  bindAndListen(fd, addr, backlog, path);
+  return fd;
+}
+
+/** The local address a socket is bound to. */
+export function localAddr(fd: number): SockAddr {
+  const buf = new Uint8Array(SOCKADDR_STORAGE);
+  const len = intArg(SOCKADDR_STORAGE);
+  check("getsockname", libc().getsockname(fd, buf, len));
+  return decodeSockAddr(buf, new DataView(len.buffer).getInt32(0, true));
+}
+
+/** True when `fd` is an open socket in listening state. */
+export function isListeningSocket(fd: number): boolean {
+  const val = new Uint8Array(4), len = intArg(4);
+  // SO_ACCEPTCONN = 30
+  if (libc().getsockopt(fd, SOL.SOCKET, 30, val, len) < 0) return false;
+  return new DataView(val.buffer).getInt32(0, true) === 1;
+}
+
+/** Sets or clears O_NONBLOCK (on the open file description: every process sharing it sees it). */
+export function setNonBlocking(fd: number, on: boolean): void {
+  const flags = check("fcntl", libc().fcntl(fd, F.GETFL, 0));
+  check("fcntl", libc().fcntl(fd, F.SETFL, on ? flags | O.NONBLOCK : flags & ~O.NONBLOCK));
+}
+
+/** Sets or clears FD_CLOEXEC on this process's descriptor. */
+export function setInheritable(fd: number, inheritable: boolean): void {
+  check("fcntl", libc().fcntl(fd, F.SETFD, inheritable ? 0 : F.FD_CLOEXEC));
+}
+
+/** An accepted connection: its fd and the peer address. */
+export interface Accepted {
+  fd: number;
+  remote: SockAddr;
+}
+
+const acceptAddr = new Uint8Array(SOCKADDR_STORAGE);
+const acceptLen = new Uint8Array(4);
+const acceptLenView = new DataView(acceptLen.buffer);
+
+/**
+ * Accepts one connection (blocking, close-on-exec). Returns null when another process won
+ * the race or the peer went away first (EAGAIN, ECONNABORTED, EPROTO, EINTR), as gunicorn does.
+ */
+export function accept(fd: number): Accepted | null {
+  acceptLenView.setInt32(0, SOCKADDR_STORAGE, true);
+  const cfd = libc().accept4(fd, acceptAddr, acceptLen, SOCK.CLOEXEC);
+  if (cfd < 0) {
+    const e = errno();
+    if (
+      e === ERRNO.EAGAIN || e === ERRNO.ECONNABORTED || e === ERRNO.EPROTO || e === ERRNO.EINTR
+    ) return null;
+    throw new SysError("accept", e);
+  }
+  return { fd: cfd, remote: decodeSockAddr(acceptAddr, acceptLenView.getInt32(0, true)) };
+}
+
+/** Bounds every blocking read and write on `fd` to `seconds` (SO_RCVTIMEO / SO_SNDTIMEO). */
+export function setIoTimeout(fd: number, seconds: number): void {
+  const tv = new Uint8Array(16);
+  const dv = new DataView(tv.buffer);
+  const whole = Math.floor(seconds);
+  dv.setBigInt64(0, BigInt(whole), true);
+  dv.setBigInt64(8, BigInt(Math.round((seconds - whole) * 1e6)), true);
+  check("setsockopt", libc().setsockopt(fd, SOL.SOCKET, SO.RCVTIMEO, tv, 16));
+  check("setsockopt", libc().setsockopt(fd, SOL.SOCKET, SO.SNDTIMEO, tv, 16));
+}
+
+/** Reads into `buf`; returns the byte count, 0 at end of stream. Throws SysError (EAGAIN = timed out). */
+export function read(fd: number, buf: Uint8Array): number {
+  for (;;) {
+    const n = Number(libc().read(fd, buf, sz(buf.byteLength)));
+    if (n >= 0) return n;
+    const e = errno();
+    if (e !== ERRNO.EINTR) throw new SysError("read", e);
+  }
+}
+
+/** Writes all of `data` to a socket (no SIGPIPE). Throws SysError (EAGAIN = timed out, EPIPE). */
+export function writeAll(fd: number, data: Uint8Array): void {
+  let off = 0;
+  while (off < data.byteLength) {
+    const chunk = off === 0 ? data : data.subarray(off);
+    const n = Number(libc().send(fd, chunk, sz(chunk.byteLength), MSG.NOSIGNAL));
+    if (n < 0) {
+      const e = errno();
+      if (e === ERRNO.EINTR) continue;
+      throw new SysError("send", e);
+    }
+    off += n;
+  }
+}
+
+/** Closes a descriptor, ignoring errors. */
+export function close(fd: number): void {
+  libc().close(fd);
+}
+
+/** Half-closes the sending side (lets the peer read everything before the close). */
+export function shutdownWrite(fd: number): void {
+  libc().shutdown(fd, 1);
+}
+
+function pollBuffer(fds: readonly number[]): Uint8Array {
+  const buf = new Uint8Array(8 * fds.length);
+  const dv = new DataView(buf.buffer);
+  fds.forEach((fd, i) => {
+    dv.setInt32(i * 8, fd, true);
+    dv.setInt16(i * 8 + 4, POLL.IN, true);
+  });
+  return buf;
+}
+
+function readyOf(fds: readonly number[], buf: Uint8Array): number[] {
+  const dv = new DataView(buf.buffer);
+  const out: number[] = [];
+  for (let i = 0; i < fds.length; i++) if (dv.getInt16(i * 8 + 6, true) !== 0) out.push(fds[i]!);
+  return out;
+}
+
+/** Blocks up to `timeoutMs` until one of `fds` is readable; returns the ready ones. */
+export function pollIn(fds: readonly number[], timeoutMs: number): number[] {
+  const buf = pollBuffer(fds);
+  const rc = libc().poll(buf, BigInt(fds.length), timeoutMs);
+  if (rc < 0) {
+    if (errno() === ERRNO.EINTR) return [];
+    throw new SysError("poll", errno());
+  }
+  return rc === 0 ? [] : readyOf(fds, buf);
+}
+
+/** Like pollIn but waits on a helper thread, so the event loop (signals, timers) keeps running. */
+export async function pollInAsync(fds: readonly number[], timeoutMs: number): Promise<number[]> {
+  const buf = pollBuffer(fds);
+  const rc = await libc().poll_async(buf, BigInt(fds.length), timeoutMs);
+  return rc <= 0 ? [] : readyOf(fds, buf);
+}
+
+/** Creates a close-on-exec pipe; returns [readFd, writeFd]. Both ends are non-blocking. */
+export function pipe(): [number, number] {
+  const fds = new Uint8Array(8);
+  check("pipe2", libc().pipe2(fds, SOCK.CLOEXEC | SOCK.NONBLOCK));
+  const dv = new DataView(fds.buffer);
+  return [dv.getInt32(0, true), dv.getInt32(4, true)];
+}
+
+const ONE = new Uint8Array([1]);
+const drainBuf = new Uint8Array(64);
+
+/** Writes one byte to a non-blocking pipe (a wake-up); a full pipe is already awake. */
+export function wake(fd: number): void {
+  libc().write(fd, ONE, sz(1));
+}
+
+/** Empties a non-blocking pipe of wake-up bytes. */
+export function drain(fd: number): void {
+  while (Number(libc().read(fd, drainBuf, sz(drainBuf.byteLength))) > 0) { /* keep reading */ }
+}
+
+/** Sends up to `count` bytes of file `inFd` from `offset` to socket `outFd`; returns bytes sent. */
+export function sendfile(outFd: number, inFd: number, offset: bigint, count: number): number {
+  const off = new Uint8Array(8);
+  new DataView(off.buffer).setBigInt64(0, offset, true);
+  for (;;) {
+    const n = Number(libc().sendfile(outFd, inFd, off, sz(count)));
+    if (n >= 0) return n;
+    const e = errno();
+    if (e !== ERRNO.EINTR) throw new SysError("sendfile", e);
+  }
+}
+
+/** Sets the process umask, returning the previous one. */
+export function umask(mask: number): number {
+  return libc().umask(mask);
+}

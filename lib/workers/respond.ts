@@ -1,0 +1,85 @@
+/** @module The app seam shared by every worker class: call the app safely, plan the response body. */
+
+import type { FetchHandler } from "../app.ts";
+import { log } from "../log.ts";
+
+/** The 500 every failed app call turns into (the stack goes to the error log, never the client). */
+export function internalError(): Response {
+  return new Response("Internal Server Error\n", {
+    status: 500,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "object") return (v as object).constructor?.name ?? "object";
+  return typeof v;
+}
+
+/** Calls the app; a throw, a rejection or a non-Response result becomes a logged 500. */
+export async function runApp(
+  app: FetchHandler,
+  request: Request,
+  info: Deno.ServeHandlerInfo,
+): Promise<Response> {
+  try {
+    const res = await app(request, info);
+    if (res instanceof Response) return res;
+    log.error(`Error handling request ${request.method} ${request.url}: app returned ${describe(res)}, expected a Response`);
+  } catch (err) {
+    log.error(`Error handling request ${request.method} ${request.url}`, err);
+  }
+  return internalError();
+}
+
+/** How a response body will be sent: a known length (all chunks in hand) or a stream. */
+export interface BodyPlan {
+  /** Total length when known (all of it is in `chunks`), or the app's Content-Length, else null. */
+  length: number | null;
+  /** Chunks already read, in order. */
+  chunks: Uint8Array[];
+  /** The rest of the body, or null when `chunks` is all of it. */
+  reader: ReadableStreamDefaultReader<Uint8Array> | null;
+}
+
+/** Thrown when a response body stream yields something other than bytes. */
+export class BodyChunkError extends TypeError {}
+
+function asBytes(v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  throw new BodyChunkError(`Cannot send response body chunk: expected Uint8Array, got ${describe(v)}`);
+}
+
+function declaredLength(res: Response): number | null {
+  const cl = res.headers.get("content-length");
+  if (cl === null || !/^\d{1,15}$/.test(cl)) return null;
+  return Number(cl);
+}
+
+/**
+ * Reads up to two chunks of the body: an in-memory body (string, bytes, JSON) finishes within
+ * them, so its length is known and it goes out in one write; anything longer is streamed.
+ */
+export async function planBody(res: Response): Promise<BodyPlan> {
+  if (res.body === null) return { length: 0, chunks: [], reader: null };
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < 2; i++) {
+    const r = await reader.read();
+    if (r.done) {
+      const length = chunks.reduce((n, c) => n + c.byteLength, 0);
+      return { length, chunks, reader: null };
+    }
+    chunks.push(asBytes(r.value));
+  }
+  return { length: declaredLength(res), chunks, reader };
+}
+
+/** Reads the next body chunk of a streamed plan, or null at the end. */
+export async function nextChunk(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): Promise<Uint8Array | null> {
+  const r = await reader.read();
+  return r.done ? null : asBytes(r.value);
+}
