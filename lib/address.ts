@@ -92,6 +92,40 @@ export async function openListeners(
   return out;
 }
 
+/** Environment variable through which a re-executed arbiter (USR2) inherits the listeners. */
+export const INHERIT_ENV = "DENOCORN_FD";
+
+/**
+ * Listening fds handed over by a previous arbiter (`DENOCORN_FD=3,4`) or by systemd socket
+ * activation (`LISTEN_FDS=N` with `LISTEN_PID` = this pid, fds from 3), or null when neither.
+ */
+export function inheritedFds(env: Record<string, string | undefined>, pid: number): number[] | null {
+  const own = env[INHERIT_ENV];
+  if (own !== undefined && own !== "") return own.split(",").map(Number);
+  const n = Number(env.LISTEN_FDS ?? "");
+  if (Number.isInteger(n) && n > 0 && Number(env.LISTEN_PID) === pid) {
+    return Array.from({ length: n }, (_, i) => 3 + i);
+  }
+  return null;
+}
+
+/**
+ * Adopts inherited listening fds: checks each is a listening socket and shares it with workers.
+ * With `ownUnixPaths` (a USR2 hand-over) this arbiter unlinks unix socket files on exit.
+ */
+export function adoptListeners(fds: readonly number[], ownUnixPaths: boolean): Listener[] {
+  return fds.map((fd) => {
+    if (!sys.isListeningSocket(fd)) {
+      throw new TypeError(`Cannot use inherited fd ${fd}: it is not a listening socket`);
+    }
+    sys.setNonBlocking(fd, true);
+    sys.setInheritable(fd, true);
+    const bind = localAddrText(fd);
+    const unix = bind.startsWith("unix:") ? bind.slice(5) : null;
+    return { fd, bind, unlinkPath: ownUnixPaths ? unix : null };
+  });
+}
+
 /** Closes listeners and unlinks the unix socket files this process created. */
 export function closeListeners(listeners: readonly Listener[], unlink = true): void {
   for (const l of listeners) {

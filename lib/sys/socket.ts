@@ -141,6 +141,11 @@ export function writeAll(fd: number, data: Uint8Array): void {
   }
 }
 
+/** Duplicates a descriptor (close-on-exec); the copy shares the open file description. */
+export function dup(fd: number): number {
+  return check("fcntl", libc().fcntl(fd, F.DUPFD_CLOEXEC, 0));
+}
+
 /** Closes a descriptor, ignoring errors. */
 export function close(fd: number): void {
   libc().close(fd);

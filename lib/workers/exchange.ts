@@ -2,20 +2,17 @@
 
 import type { FetchHandler } from "../app.ts";
 import {
-  DateCache,
-  encodeChunk,
-  encodeResponseHead,
+  type DateCache,
   errorResponse,
   HttpParseError,
-  LAST_CHUNK,
   type Limits,
   parseHead,
   type RequestHead,
 } from "../http/mod.ts";
 import { access, log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
-import { BlockingBody } from "./blocking_body.ts";
-import { type BodyPlan, nextChunk, planBody, runApp } from "./respond.ts";
+import { type ByteSource, RequestBody } from "./body.ts";
+import { planBody, runApp, writeResponse } from "./respond.ts";
 
 /** What every exchange of one worker shares. */
 export interface ExchangeContext {
@@ -31,16 +28,35 @@ export interface ExchangeContext {
   accessLog: boolean;
 }
 
+const READ_SIZE = 64 * 1024;
 const DISCARD_LIMIT = 1024 * 1024;
+const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 
-function remoteAddr(remote: sys.SockAddr): Deno.Addr {
-  return remote.transport === "tcp"
-    ? { transport: "tcp", hostname: remote.hostname, port: remote.port }
-    : { transport: "unix", path: remote.path };
+/** Body bytes from a blocking fd, after what was read along with the head. */
+class BlockingSource implements ByteSource {
+  #fd: number;
+  #held: Uint8Array[] = [];
+  constructor(fd: number, leftover: Uint8Array) {
+    this.#fd = fd;
+    if (leftover.byteLength > 0) this.#held.push(leftover);
+  }
+  read(): Uint8Array | null {
+    const held = this.#held.shift();
+    if (held !== undefined) return held;
+    const buf = new Uint8Array(READ_SIZE);
+    const n = sys.read(this.#fd, buf);
+    return n === 0 ? null : buf.subarray(0, n);
+  }
+  unshift(bytes: Uint8Array): void {
+    if (bytes.byteLength > 0) this.#held.unshift(bytes);
+  }
 }
 
 /** Reads until a whole head parses; null when the client closed or sent nothing in time. */
-function readHead(ctx: ExchangeContext, fd: number): { head: RequestHead; rest: Uint8Array } | null {
+function readHead(
+  ctx: ExchangeContext,
+  fd: number,
+): { head: RequestHead; rest: Uint8Array } | null {
   let buf = ctx.buf;
   let filled = 0;
   const deadline = performance.now() + ctx.ioTimeout * 1000;
@@ -59,8 +75,26 @@ function readHead(ctx: ExchangeContext, fd: number): { head: RequestHead; rest: 
   }
 }
 
-function requestUrl(ctx: ExchangeContext, fd: number, head: RequestHead): string {
-  return `http://${head.host ?? ctx.serverName(fd)}${head.path === "*" ? "/" : head.path}`;
+function remoteAddr(remote: sys.SockAddr): Deno.Addr {
+  return remote.transport === "tcp"
+    ? { transport: "tcp", hostname: remote.hostname, port: remote.port }
+    : { transport: "unix", path: remote.path };
+}
+
+/** Builds the fetch Request, or returns the status to answer when Deno refuses the method. */
+export function buildRequest(url: string, head: RequestHead, body: RequestBody): Request | number {
+  const hasBody = !body.done && head.method !== "GET" && head.method !== "HEAD";
+  try {
+    return new Request(url, {
+      method: head.method,
+      headers: head.headers,
+      body: hasBody ? body.stream() : null,
+      ...(hasBody ? { duplex: "half" } : {}),
+    } as RequestInit);
+  } catch (e) {
+    log.debug(`Rejected request ${head.method} ${head.target}: ${(e as Error).message}`);
+    return head.method === "TRACE" || head.method === "TRACK" ? 405 : 400;
+  }
 }
 
 /** Serves one connection: one request, then close (the sync worker's contract). */
@@ -74,26 +108,31 @@ export async function serveConnection(ctx: ExchangeContext, conn: sys.Accepted):
     const got = readHead(ctx, fd);
     if (got === null) return;
     const { head, rest } = got;
-    const body = new BlockingBody(fd, head.framing, rest, head.expectContinue);
-    const hasBody = head.framing.type !== "none" && head.method !== "GET" && head.method !== "HEAD";
-    let request: Request;
-    try {
-      request = new Request(requestUrl(ctx, fd, head), {
-        method: head.method,
-        headers: head.headers,
-        body: hasBody ? body.stream() : null,
-        ...(hasBody ? { duplex: "half" } : {}),
-      } as RequestInit);
-    } catch (e) {
-      log.debug(`Rejected request ${head.method} ${head.target}: ${(e as Error).message}`);
-      sys.writeAll(fd, errorResponse(head.method === "TRACE" || head.method === "TRACK" ? 405 : 400));
+    const body = new RequestBody(
+      new BlockingSource(fd, rest),
+      head.framing,
+      head.expectContinue && head.version === "1.1" ? () => sys.writeAll(fd, CONTINUE) : null,
+    );
+    const url = `http://${head.host ?? ctx.serverName(conn.fd)}${
+      head.path === "*" ? "/" : head.path
+    }`;
+    const request = buildRequest(url, head, body);
+    if (typeof request === "number") {
+      sys.writeAll(fd, errorResponse(request));
       return;
     }
     const info: Deno.ServeHandlerInfo = { remoteAddr: remoteAddr(conn.remote), completed };
     const res = await runApp(ctx.app, request, info);
     const plan = await planBody(res);
-    const sent = await writeResponse(ctx, fd, head, res, plan);
-    if (!body.done && !body.broken) body.discard(DISCARD_LIMIT);
+    const sink = { write: (b: Uint8Array) => sys.writeAll(fd, b) };
+    const date = ctx.dates.now();
+    const written = await writeResponse(
+      sink,
+      { method: head.method, version: head.version, keepAlive: false, date },
+      res,
+      plan,
+    );
+    if (!body.done && !body.broken) await body.discard(DISCARD_LIMIT);
     if (ctx.accessLog) {
       access({
         remoteAddr: conn.remote.transport === "tcp" ? conn.remote.hostname : "",
@@ -101,7 +140,7 @@ export async function serveConnection(ctx: ExchangeContext, conn: sys.Accepted):
         target: head.target,
         version: `HTTP/${head.version}`,
         status: res.status,
-        bytes: sent,
+        bytes: written.bytes,
         durationMs: performance.now() - started,
         requestHeaders: request.headers,
         responseHeaders: res.headers,
@@ -132,74 +171,4 @@ function handleError(fd: number, e: unknown): void {
     return;
   }
   log.error("Error processing request", e);
-}
-
-async function writeResponse(
-  ctx: ExchangeContext,
-  fd: number,
-  head: RequestHead,
-  res: Response,
-  plan: BodyPlan,
-): Promise<number> {
-  const { head: bytes, framing } = encodeResponseHead({
-    status: res.status,
-    statusText: res.statusText,
-    headers: res.headers,
-    bodyLength: plan.length,
-    method: head.method,
-    version: head.version,
-    keepAlive: false,
-    date: ctx.dates.now(),
-    server: "denocorn",
-  });
-  const withBody = framing !== "none";
-  if (plan.reader === null) {
-    const body = withBody ? plan.chunks : [];
-    sys.writeAll(fd, concat(bytes, body));
-    return body.reduce((n, c) => n + c.byteLength, 0);
-  }
-  if (!withBody) {
-    sys.writeAll(fd, bytes);
-    await plan.reader.cancel();
-    return 0;
-  }
-  return await streamBody(fd, bytes, framing === "chunked", plan);
-}
-
-async function streamBody(fd: number, head: Uint8Array, chunked: boolean, plan: BodyPlan) {
-  const reader = plan.reader!;
-  let sent = 0;
-  const send = (c: Uint8Array) => {
-    if (c.byteLength === 0) return;
-    if (chunked) for (const part of encodeChunk(c)) sys.writeAll(fd, part);
-    else sys.writeAll(fd, c);
-    sent += c.byteLength;
-  };
-  try {
-    sys.writeAll(fd, head);
-    for (const c of plan.chunks) send(c);
-    for (let c = await nextChunk(reader); c !== null; c = await nextChunk(reader)) send(c);
-    if (chunked) sys.writeAll(fd, LAST_CHUNK);
-  } catch (e) {
-    await reader.cancel().catch(() => {});
-    throw e;
-  }
-  if (plan.length !== null && sent !== plan.length) {
-    log.error(`Response body was ${sent} bytes but Content-Length said ${plan.length}: closing the connection`);
-  }
-  return sent;
-}
-
-function concat(head: Uint8Array, chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 0) return head;
-  let total = head.byteLength;
-  for (const c of chunks) total += c.byteLength;
-  const out = new Uint8Array(total);
-  out.set(head);
-  let off = head.byteLength;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
 }

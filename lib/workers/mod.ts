@@ -2,11 +2,13 @@
 
 import { log } from "../log.ts";
 import { WorkerBase } from "./base.ts";
+import { runAsyncWorker } from "./async.ts";
 import { runSyncWorker } from "./sync.ts";
 
 /** Worker classes by their --worker-class name. */
 export const WORKER_CLASSES: Record<string, (w: WorkerBase) => Promise<void>> = {
   sync: runSyncWorker,
+  async: runAsyncWorker,
 };
 
 /** Runs this process as a worker until it stops; returns the exit status. */

@@ -1,7 +1,9 @@
 /** @module The app seam shared by every worker class: call the app safely, plan the response body. */
 
 import type { FetchHandler } from "../app.ts";
+import { encodeChunk, encodeResponseHead, LAST_CHUNK } from "../http/mod.ts";
 import { log } from "../log.ts";
+import { concat } from "./body.ts";
 
 /** The 500 every failed app call turns into (the stack goes to the error log, never the client). */
 export function internalError(): Response {
@@ -26,7 +28,11 @@ export async function runApp(
   try {
     const res = await app(request, info);
     if (res instanceof Response) return res;
-    log.error(`Error handling request ${request.method} ${request.url}: app returned ${describe(res)}, expected a Response`);
+    log.error(
+      `Error handling request ${request.method} ${request.url}: app returned ${
+        describe(res)
+      }, expected a Response`,
+    );
   } catch (err) {
     log.error(`Error handling request ${request.method} ${request.url}`, err);
   }
@@ -48,7 +54,9 @@ export class BodyChunkError extends TypeError {}
 
 function asBytes(v: unknown): Uint8Array {
   if (v instanceof Uint8Array) return v;
-  throw new BodyChunkError(`Cannot send response body chunk: expected Uint8Array, got ${describe(v)}`);
+  throw new BodyChunkError(
+    `Cannot send response body chunk: expected Uint8Array, got ${describe(v)}`,
+  );
 }
 
 function declaredLength(res: Response): number | null {
@@ -82,4 +90,92 @@ export async function nextChunk(
 ): Promise<Uint8Array | null> {
   const r = await reader.read();
   return r.done ? null : asBytes(r.value);
+}
+
+/** Where response bytes go: a blocking fd (sync) or a node socket honouring drain (async). */
+export interface ByteSink {
+  write(bytes: Uint8Array): void | Promise<void>;
+}
+
+/** What {@link writeResponse} needs to know about the request it answers. */
+export interface ResponseContext {
+  method: string;
+  version: "1.0" | "1.1";
+  /** Whether the connection may stay open after this response. */
+  keepAlive: boolean;
+  date: string;
+}
+
+/** The outcome of writing a response. */
+export interface Written {
+  /** Body bytes sent. */
+  bytes: number;
+  /** Whether the connection may carry another request. */
+  keepAlive: boolean;
+}
+
+/** Writes status line, headers and body (one write for an in-memory body, else streamed). */
+export async function writeResponse(
+  sink: ByteSink,
+  ctx: ResponseContext,
+  res: Response,
+  plan: BodyPlan,
+): Promise<Written> {
+  const { head, framing, keepAlive } = encodeResponseHead({
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+    bodyLength: plan.length,
+    method: ctx.method,
+    version: ctx.version,
+    keepAlive: ctx.keepAlive,
+    date: ctx.date,
+    server: SERVER,
+  });
+  const withBody = framing !== "none";
+  if (plan.reader === null) {
+    const chunks = withBody ? plan.chunks : [];
+    await sink.write(concat([head, ...chunks]));
+    return { bytes: chunks.reduce((n, c) => n + c.byteLength, 0), keepAlive };
+  }
+  if (!withBody) {
+    await plan.reader.cancel();
+    await sink.write(head);
+    return { bytes: 0, keepAlive };
+  }
+  const sent = await streamBody(sink, head, framing === "chunked", plan);
+  if (plan.length !== null && sent !== plan.length) {
+    log.error(
+      `Response body was ${sent} bytes but Content-Length said ${plan.length}: closing the connection`,
+    );
+    return { bytes: sent, keepAlive: false };
+  }
+  return { bytes: sent, keepAlive };
+}
+
+const SERVER = "denocorn";
+
+async function streamBody(
+  sink: ByteSink,
+  head: Uint8Array,
+  chunked: boolean,
+  plan: BodyPlan,
+): Promise<number> {
+  const reader = plan.reader!;
+  let sent = 0;
+  const send = async (c: Uint8Array) => {
+    if (c.byteLength === 0) return;
+    await sink.write(chunked ? concat(encodeChunk(c)) : c);
+    sent += c.byteLength;
+  };
+  try {
+    await sink.write(head);
+    for (const c of plan.chunks) await send(c);
+    for (let c = await nextChunk(reader); c !== null; c = await nextChunk(reader)) await send(c);
+    if (chunked) await sink.write(LAST_CHUNK);
+  } catch (e) {
+    await reader.cancel().catch(() => {});
+    throw e;
+  }
+  return sent;
 }

@@ -1,0 +1,32 @@
+/**
+ * @module denocorn's sans-io HTTP/1.1 engine: request heads and chunked bodies in, response
+ * heads and chunks out. No sockets, clocks or processes here.
+ */
+
+export {
+  ChunkedDecoder,
+  type ChunkedLimits,
+  type Decoded,
+  DEFAULT_CHUNKED_LIMITS,
+} from "./chunked.ts";
+export { HTTP_ERRORS, type HttpErrorCode, HttpParseError } from "./errors.ts";
+export {
+  DEFAULT_LIMITS,
+  type Framing,
+  type Limits,
+  parseHead,
+  type RequestHead,
+} from "./parser.ts";
+export {
+  bodyForbidden,
+  DateCache,
+  encodeChunk,
+  type EncodedHead,
+  encodeResponseHead,
+  errorResponse,
+  httpDate,
+  LAST_CHUNK,
+  type ResponseFraming,
+  type ResponseHeadInit,
+} from "./response.ts";
+export { STATUS_TEXT } from "./status.ts";

@@ -1,0 +1,190 @@
+/** @module One keep-alive connection of the async worker: pipelined requests answered in order. */
+
+import type { Socket } from "node:net";
+import type { FetchHandler } from "../app.ts";
+import {
+  type DateCache,
+  errorResponse,
+  HttpParseError,
+  type Limits,
+  parseHead,
+  type RequestHead,
+} from "../http/mod.ts";
+import { access, log } from "../log.ts";
+import { concat, RequestBody } from "./body.ts";
+import { buildRequest } from "./exchange.ts";
+import { planBody, runApp, writeResponse } from "./respond.ts";
+import { ReadTimeout, SocketReader } from "./socket_reader.ts";
+
+/** What every connection of one async worker shares. */
+export interface AsyncContext {
+  app: FetchHandler;
+  limits: Limits;
+  dates: DateCache;
+  /** Idle seconds allowed between requests on a kept-alive connection. */
+  keepalive: number;
+  /** Seconds allowed to receive a whole request head once it has started. */
+  headTimeout: number;
+  accessLog: boolean;
+  /** False once the worker stops: answer the request in hand with `Connection: close`. */
+  alive: () => boolean;
+  /** Counts a finished request; false when the worker reached max-requests. */
+  countRequest: () => boolean;
+}
+
+const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
+const DISCARD_LIMIT = 1024 * 1024;
+
+/** A served connection, tracked so a stopping worker can close the idle ones. */
+export class AsyncConnection {
+  #ctx: AsyncContext;
+  #sock: Socket;
+  #reader: SocketReader;
+  /** True while waiting for the next request (no request in hand). */
+  idle = true;
+  /** Resolves when the connection is closed. */
+  readonly closed: Promise<void>;
+
+  /** Wraps an accepted socket. */
+  constructor(ctx: AsyncContext, sock: Socket) {
+    this.#ctx = ctx;
+    this.#sock = sock;
+    sock.setNoDelay(true);
+    this.#reader = new SocketReader(sock);
+    this.closed = new Promise((resolve) => sock.once("close", () => resolve()));
+  }
+
+  /** Closes the connection when it is between requests (graceful stop). */
+  closeIfIdle(): void {
+    if (this.idle && !this.#reader.hasData) this.#sock.destroy();
+  }
+
+  #write = (bytes: Uint8Array): void | Promise<void> => {
+    if (this.#sock.destroyed) throw new Error("Client closed the connection");
+    if (this.#sock.write(bytes)) return;
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error) => {
+        this.#sock.off("drain", onDrain);
+        this.#sock.off("close", onClose);
+        err ? reject(err) : resolve();
+      };
+      const onDrain = () => done();
+      const onClose = () => done(new Error("Client closed the connection"));
+      this.#sock.on("drain", onDrain);
+      this.#sock.on("close", onClose);
+    });
+  };
+
+  /** Serves requests until the peer or the server closes the connection. */
+  async serve(): Promise<void> {
+    try {
+      for (;;) {
+        const got = await this.#readHead();
+        if (got === null) break;
+        this.idle = false;
+        const keep = await this.#exchange(got.head);
+        this.idle = true;
+        if (!keep) break;
+      }
+      this.#sock.end();
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  async #readHead(): Promise<{ head: RequestHead } | null> {
+    let buf: Uint8Array | null = null;
+    for (;;) {
+      const timeout = buf === null ? this.#ctx.keepalive * 1000 : this.#ctx.headTimeout * 1000;
+      let chunk: Uint8Array | null;
+      try {
+        chunk = await this.#reader.read(Math.max(1, timeout));
+      } catch (e) {
+        if (e instanceof ReadTimeout) return null;
+        throw e;
+      }
+      if (chunk === null) return null;
+      buf = buf === null ? chunk : concat([buf, chunk]);
+      const head = parseHead(buf, this.#ctx.limits);
+      if (head !== null) {
+        this.#reader.unshift(buf.subarray(head.headLength));
+        return { head };
+      }
+      if (!this.#ctx.alive()) return null;
+    }
+  }
+
+  async #exchange(head: RequestHead): Promise<boolean> {
+    const started = performance.now();
+    let done!: () => void;
+    const completed = new Promise<void>((r) => done = r);
+    const sock = this.#sock;
+    const body = new RequestBody(
+      this.#reader,
+      head.framing,
+      head.expectContinue && head.version === "1.1" ? () => this.#write(CONTINUE) : null,
+    );
+    const host = head.host ?? `${sock.localAddress}:${sock.localPort}`;
+    const request = buildRequest(
+      `http://${host}${head.path === "*" ? "/" : head.path}`,
+      head,
+      body,
+    );
+    if (typeof request === "number") {
+      await this.#write(errorResponse(request));
+      return false;
+    }
+    const info: Deno.ServeHandlerInfo = {
+      remoteAddr: {
+        transport: "tcp",
+        hostname: sock.remoteAddress ?? "",
+        port: sock.remotePort ?? 0,
+      },
+      completed,
+    };
+    try {
+      const res = await runApp(this.#ctx.app, request, info);
+      const plan = await planBody(res);
+      const want = head.keepAlive && this.#ctx.alive();
+      const ctx = {
+        method: head.method,
+        version: head.version,
+        keepAlive: want,
+        date: this.#ctx.dates.now(),
+      };
+      const written = await writeResponse({ write: this.#write }, ctx, res, plan);
+      let keep = written.keepAlive;
+      if (!body.done) keep = keep && !body.broken && await body.discard(DISCARD_LIMIT);
+      if (this.#ctx.accessLog) {
+        access({
+          remoteAddr: sock.remoteAddress ?? "",
+          method: head.method,
+          target: head.target,
+          version: `HTTP/${head.version}`,
+          status: res.status,
+          bytes: written.bytes,
+          durationMs: performance.now() - started,
+          requestHeaders: request.headers,
+          responseHeaders: res.headers,
+          date: new Date(),
+          pid: Deno.pid,
+        });
+      }
+      return this.#ctx.countRequest() && keep;
+    } finally {
+      done();
+    }
+  }
+
+  #fail(e: unknown): void {
+    if (e instanceof HttpParseError) {
+      log.debug(`Invalid request: ${e.message}`);
+      if (!this.#sock.destroyed) this.#sock.end(errorResponse(e.status, e.message));
+      return;
+    }
+    const msg = (e as Error)?.message ?? String(e);
+    if (/closed|ECONNRESET|EPIPE|reset/i.test(msg)) log.debug(`Ignoring client error: ${msg}`);
+    else log.error("Error processing request", e);
+    this.#sock.destroy();
+  }
+}

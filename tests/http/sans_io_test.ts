@@ -1,0 +1,14 @@
+import { assertEquals } from "../_assert.ts";
+
+Deno.test("lib/http imports nothing but lib/http (sans-io)", () => {
+  const bad: string[] = [];
+  const dir = new URL("../../lib/http/", import.meta.url);
+  for (const entry of Deno.readDirSync(dir)) {
+    const text = Deno.readTextFileSync(new URL(entry.name, dir));
+    for (const m of text.matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)) {
+      if (!m[1]!.startsWith("./")) bad.push(`${entry.name}: ${m[1]}`);
+    }
+    if (/\bDeno\./.test(text)) bad.push(`${entry.name}: uses Deno.*`);
+  }
+  assertEquals(bad, []);
+});
