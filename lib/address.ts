@@ -99,7 +99,10 @@ export const INHERIT_ENV = "DENOCORN_FD";
  * Listening fds handed over by a previous arbiter (`DENOCORN_FD=3,4`) or by systemd socket
  * activation (`LISTEN_FDS=N` with `LISTEN_PID` = this pid, fds from 3), or null when neither.
  */
-export function inheritedFds(env: Record<string, string | undefined>, pid: number): number[] | null {
+export function inheritedFds(
+  env: Record<string, string | undefined>,
+  pid: number,
+): number[] | null {
   const own = env[INHERIT_ENV];
   if (own !== undefined && own !== "") return own.split(",").map(Number);
   const n = Number(env.LISTEN_FDS ?? "");

@@ -7,7 +7,9 @@ function show(v: unknown): string {
 /** Throws unless `actual` and `expected` are deeply equal (by Deno.inspect). */
 export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
   const a = show(actual), e = show(expected);
-  if (a !== e) throw new Error(`${msg ? msg + ": " : ""}values differ\nactual:   ${a}\nexpected: ${e}`);
+  if (a !== e) {
+    throw new Error(`${msg ? msg + ": " : ""}values differ\nactual:   ${a}\nexpected: ${e}`);
+  }
 }
 
 /** Throws unless `cond` is truthy. */
@@ -24,7 +26,9 @@ export function assertStringIncludes(text: string, part: string, msg?: string): 
 
 /** Throws unless `text` matches `re`. */
 export function assertMatch(text: string, re: RegExp, msg?: string): void {
-  if (!re.test(text)) throw new Error(`${msg ? msg + ": " : ""}expected ${show(text)} to match ${re}`);
+  if (!re.test(text)) {
+    throw new Error(`${msg ? msg + ": " : ""}expected ${show(text)} to match ${re}`);
+  }
 }
 
 /** Runs `fn` and returns what it threw; fails when it does not throw or throws the wrong class. */
@@ -38,7 +42,9 @@ export function assertThrows<E extends Error = Error>(
   } catch (e) {
     if (cls && !(e instanceof cls)) throw new Error(`expected ${cls.name}, got ${show(e)}`);
     if (includes && !(e as Error).message.includes(includes)) {
-      throw new Error(`expected message to include ${show(includes)}, got ${show((e as Error).message)}`);
+      throw new Error(
+        `expected message to include ${show(includes)}, got ${show((e as Error).message)}`,
+      );
     }
     return e as E;
   }
@@ -56,7 +62,9 @@ export async function assertRejects<E extends Error = Error>(
   } catch (e) {
     if (cls && !(e instanceof cls)) throw new Error(`expected ${cls.name}, got ${show(e)}`);
     if (includes && !(e as Error).message.includes(includes)) {
-      throw new Error(`expected message to include ${show(includes)}, got ${show((e as Error).message)}`);
+      throw new Error(
+        `expected message to include ${show(includes)}, got ${show((e as Error).message)}`,
+      );
     }
     return e as E;
   }

@@ -12,7 +12,15 @@ import { describeExit, murderPlan, retirePlan, spawnCount, type WorkerState } fr
 import { spawnSelf } from "./spawn.ts";
 
 /** Signals the arbiter handles; each maps to a `handle<Name>` step of the loop. */
-const SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGTTIN", "SIGTTOU", "SIGWINCH"] as const;
+const SIGNALS = [
+  "SIGTERM",
+  "SIGINT",
+  "SIGQUIT",
+  "SIGHUP",
+  "SIGTTIN",
+  "SIGTTOU",
+  "SIGWINCH",
+] as const;
 type ArbiterSignal = typeof SIGNALS[number];
 
 /** Thrown inside the loop to stop the server with a reason and an exit status. */
@@ -33,7 +41,9 @@ interface Worker extends WorkerState {
 
 function heartbeatDir(): string {
   try {
-    if (Deno.statSync("/dev/shm").isDirectory) return Deno.makeTempDirSync({ dir: "/dev/shm", prefix: "denocorn-" });
+    if (Deno.statSync("/dev/shm").isDirectory) {
+      return Deno.makeTempDirSync({ dir: "/dev/shm", prefix: "denocorn-" });
+    }
   } catch { /* no /dev/shm */ }
   return Deno.makeTempDirSync({ prefix: "denocorn-" });
 }
@@ -80,7 +90,9 @@ export class Arbiter {
         this.#manageWorkers();
       }
     } catch (e) {
-      this.#halt = e instanceof HaltServer ? e : new HaltServer(`Unhandled exception in main loop: ${(e as Error).stack}`, 1);
+      this.#halt = e instanceof HaltServer
+        ? e
+        : new HaltServer(`Unhandled exception in main loop: ${(e as Error).stack}`, 1);
     }
     return await this.#shutdown(this.#halt);
   }
@@ -145,7 +157,15 @@ export class Arbiter {
       [WORKER_ENV.age]: String(age),
       [WORKER_ENV.ppid]: String(Deno.pid),
     });
-    const w: Worker = { pid: child.pid, age, lastBeat: Date.now(), aborted: false, retiring: false, child, heartbeat };
+    const w: Worker = {
+      pid: child.pid,
+      age,
+      lastBeat: Date.now(),
+      aborted: false,
+      retiring: false,
+      child,
+      heartbeat,
+    };
     this.#workers.set(child.pid, w);
     log.info(`Booting worker with pid: ${child.pid}`);
     child.status.then((st) => this.#reap(w, st.code, st.signal ?? null));
@@ -156,9 +176,11 @@ export class Arbiter {
     try {
       Deno.removeSync(w.heartbeat);
     } catch { /* gone */ }
-    if (code === WORKER_BOOT_ERROR) this.#halt ??= new HaltServer("Worker failed to boot.", WORKER_BOOT_ERROR);
-    else if (code === APP_LOAD_ERROR) this.#halt ??= new HaltServer("App failed to load.", APP_LOAD_ERROR);
-    else if (!(this.#halt !== null && signal === "SIGKILL")) {
+    if (code === WORKER_BOOT_ERROR) {
+      this.#halt ??= new HaltServer("Worker failed to boot.", WORKER_BOOT_ERROR);
+    } else if (code === APP_LOAD_ERROR) {
+      this.#halt ??= new HaltServer("App failed to load.", APP_LOAD_ERROR);
+    } else if (!(this.#halt !== null && signal === "SIGKILL")) {
       const msg = describeExit(w.pid, code, signal);
       if (msg !== null) log.error(msg);
     }
@@ -190,7 +212,9 @@ export class Arbiter {
       w.retiring = true;
       this.#kill(pid, "SIGTERM");
     }
-    for (let n = spawnCount(this.#workers.values(), this.#numWorkers); n > 0; n--) this.#spawnWorker();
+    for (let n = spawnCount(this.#workers.values(), this.#numWorkers); n > 0; n--) {
+      this.#spawnWorker();
+    }
   }
 
   #kill(pid: number, sig: Deno.Signal): void {

@@ -19,7 +19,11 @@ export type Action =
   | { kind: "kill"; pid: number };
 
 /** Workers silent for longer than `timeoutS` get SIGABRT, then SIGKILL on the next check. */
-export function murderPlan(workers: Iterable<WorkerState>, now: number, timeoutS: number): Action[] {
+export function murderPlan(
+  workers: Iterable<WorkerState>,
+  now: number,
+  timeoutS: number,
+): Action[] {
   if (timeoutS <= 0) return [];
   const out: Action[] = [];
   for (const w of workers) {

@@ -11,12 +11,17 @@ export function isCompiled(): boolean {
 /** The command and arguments that start this program again, with all permissions. */
 export function selfCommand(): { cmd: string; args: string[] } {
   if (isCompiled()) return { cmd: Deno.execPath(), args: [] };
-  const main = Deno.mainModule.startsWith("file:") ? fileURLToPath(Deno.mainModule) : Deno.mainModule;
+  const main = Deno.mainModule.startsWith("file:")
+    ? fileURLToPath(Deno.mainModule)
+    : Deno.mainModule;
   return { cmd: Deno.execPath(), args: ["run", "-A", main] };
 }
 
 /** Spawns a child process with extra environment, stdin closed and output inherited. */
-export function spawnSelf(env: Record<string, string>, extraArgs: string[] = []): Deno.ChildProcess {
+export function spawnSelf(
+  env: Record<string, string>,
+  extraArgs: string[] = [],
+): Deno.ChildProcess {
   const { cmd, args } = selfCommand();
   return new Deno.Command(cmd, {
     args: [...args, ...extraArgs],

@@ -3,7 +3,7 @@
 /** Address families. */
 export const AF = { UNIX: 1, INET: 2, INET6: 10 } as const;
 /** Socket types and flags for socket(2)/accept4(2). */
-export const SOCK = { STREAM: 1, NONBLOCK: 0o4000, CLOEXEC: 0o2000000 } as const;
+export const SOCK = { STREAM: 1, DGRAM: 2, NONBLOCK: 0o4000, CLOEXEC: 0o2000000 } as const;
 /** Socket option levels and names. */
 export const SOL = { SOCKET: 1, TCP: 6, IPV6: 41 } as const;
 /** SOL_SOCKET option names. */
@@ -21,7 +21,14 @@ export const IPV6 = { V6ONLY: 26 } as const;
 /** poll(2) event bits. */
 export const POLL = { IN: 0x001, OUT: 0x004, ERR: 0x008, HUP: 0x010, NVAL: 0x020 } as const;
 /** fcntl(2) commands and flags. */
-export const F = { GETFD: 1, SETFD: 2, GETFL: 3, SETFL: 4, DUPFD_CLOEXEC: 1030, FD_CLOEXEC: 1 } as const;
+export const F = {
+  GETFD: 1,
+  SETFD: 2,
+  GETFL: 3,
+  SETFL: 4,
+  DUPFD_CLOEXEC: 1030,
+  FD_CLOEXEC: 1,
+} as const;
 /** open(2) status flags. */
 export const O = { NONBLOCK: 0o4000 } as const;
 /** shutdown(2) directions. */

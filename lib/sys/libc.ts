@@ -15,13 +15,24 @@ const SYMBOLS = {
   shutdown: { parameters: ["i32", "i32"], result: "i32" },
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
-  poll_async: { name: "poll", parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+  poll_async: {
+    name: "poll",
+    parameters: ["buffer", "u64", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
   pipe2: { parameters: ["buffer", "i32"], result: "i32" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   sendfile: { parameters: ["i32", "i32", "buffer", "usize"], result: "isize" },
   __errno_location: { parameters: [], result: "pointer" },
   strerror: { parameters: ["i32"], result: "pointer" },
   umask: { parameters: ["u32"], result: "u32" },
+  setsid: { parameters: [], result: "i32" },
+  setuid: { parameters: ["u32"], result: "i32" },
+  setgid: { parameters: ["u32"], result: "i32" },
+  setgroups: { parameters: ["usize", "buffer"], result: "i32" },
+  geteuid: { parameters: [], result: "u32" },
+  sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
 } as const;
 
 let lib: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;

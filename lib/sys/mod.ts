@@ -4,3 +4,4 @@ export * from "./constants.ts";
 export * from "./errors.ts";
 export * from "./sockaddr.ts";
 export * from "./socket.ts";
+export * from "./process.ts";

@@ -45,7 +45,12 @@ export function parseIPv6(s: string): Uint8Array | null {
   const rest = halves.length === 2 ? groups(halves[1] ?? "") : [];
   const fill = 8 - tail.length - head.length - rest.length;
   if (halves.length === 2 ? fill < 1 : fill !== 0) return null;
-  const words = [...head, ...new Array<number>(halves.length === 2 ? fill : 0).fill(0), ...rest, ...tail];
+  const words = [
+    ...head,
+    ...new Array<number>(halves.length === 2 ? fill : 0).fill(0),
+    ...rest,
+    ...tail,
+  ];
   if (words.some((w) => Number.isNaN(w))) return null;
   const out = new Uint8Array(16);
   words.forEach((w, i) => {
@@ -104,7 +109,11 @@ export function decodeSockAddr(buf: Uint8Array, len: number): SockAddr {
     };
   }
   if (family === AF.INET6) {
-    return { transport: "tcp", hostname: formatIPv6(buf.subarray(8, 24)), port: dv.getUint16(2, false) };
+    return {
+      transport: "tcp",
+      hostname: formatIPv6(buf.subarray(8, 24)),
+      port: dv.getUint16(2, false),
+    };
   }
   const end = buf.indexOf(0, 2);
   const stop = end === -1 || end > len ? len : end;

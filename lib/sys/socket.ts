@@ -3,7 +3,13 @@
 import { AF, ERRNO, F, MSG, O, POLL, SO, SOCK, SOL } from "./constants.ts";
 import { check, SysError } from "./errors.ts";
 import { errno, libc } from "./libc.ts";
-import { decodeSockAddr, encodeInet, encodeUnix, SOCKADDR_STORAGE, type SockAddr } from "./sockaddr.ts";
+import {
+  decodeSockAddr,
+  encodeInet,
+  encodeUnix,
+  type SockAddr,
+  SOCKADDR_STORAGE,
+} from "./sockaddr.ts";
 
 /** Passes a size_t: Deno's FFI accepts a number for 64-bit parameters (no BigInt allocation). */
 function sz(n: number): bigint {

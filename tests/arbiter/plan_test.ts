@@ -1,5 +1,11 @@
 import { assertEquals } from "../_assert.ts";
-import { describeExit, murderPlan, retirePlan, spawnCount, type WorkerState } from "../../lib/arbiter/plan.ts";
+import {
+  describeExit,
+  murderPlan,
+  retirePlan,
+  spawnCount,
+  type WorkerState,
+} from "../../lib/arbiter/plan.ts";
 
 const w = (pid: number, age: number, extra: Partial<WorkerState> = {}): WorkerState => ({
   pid,
@@ -12,7 +18,10 @@ const w = (pid: number, age: number, extra: Partial<WorkerState> = {}): WorkerSt
 
 Deno.test("murderPlan() aborts a silent worker first and kills it on the next check", () => {
   const now = 1000 + 31_000;
-  assertEquals(murderPlan([w(1, 1), w(2, 2, { lastBeat: now })], now, 30), [{ kind: "abort", pid: 1 }]);
+  assertEquals(murderPlan([w(1, 1), w(2, 2, { lastBeat: now })], now, 30), [{
+    kind: "abort",
+    pid: 1,
+  }]);
   assertEquals(murderPlan([w(1, 1, { aborted: true })], now, 30), [{ kind: "kill", pid: 1 }]);
 });
 
@@ -36,6 +45,9 @@ Deno.test("retirePlan() retires the oldest serving workers beyond the target", (
 Deno.test("describeExit() words exits the way gunicorn does", () => {
   assertEquals(describeExit(7, 0, null), null);
   assertEquals(describeExit(7, 1, null), "Worker (pid:7) exited with code 1.");
-  assertEquals(describeExit(7, 137, "SIGKILL"), "Worker (pid:7) was sent SIGKILL! Perhaps out of memory?");
+  assertEquals(
+    describeExit(7, 137, "SIGKILL"),
+    "Worker (pid:7) was sent SIGKILL! Perhaps out of memory?",
+  );
   assertEquals(describeExit(7, 143, "SIGTERM"), "Worker (pid:7) was sent SIGTERM!");
 });

@@ -147,7 +147,11 @@ export async function runCli(
 }
 
 /** Sends raw bytes over TCP and returns everything the server sends back before closing. */
-export async function rawRequest(port: number, bytes: string | Uint8Array, timeoutMs = 5000): Promise<string> {
+export async function rawRequest(
+  port: number,
+  bytes: string | Uint8Array,
+  timeoutMs = 5000,
+): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   const timer = setTimeout(() => conn.close(), timeoutMs);
   try {

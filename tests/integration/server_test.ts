@@ -41,8 +41,16 @@ Deno.test("denocorn logs startup the way gunicorn does", async () => {
   try {
     await s.waitFor(/Booting worker with pid: \d+/);
     const log = s.lines.join("\n");
-    assertMatch(log, /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[INFO\] Starting denocorn \d+\.\d+\.\d+$/m);
-    assertMatch(log, new RegExp(`\\[${s.pid}\\] \\[INFO\\] Listening at: http://127\\.0\\.0\\.1:\\d+ \\(${s.pid}\\)`));
+    assertMatch(
+      log,
+      /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[INFO\] Starting denocorn \d+\.\d+\.\d+$/m,
+    );
+    assertMatch(
+      log,
+      new RegExp(
+        `\\[${s.pid}\\] \\[INFO\\] Listening at: http://127\\.0\\.0\\.1:\\d+ \\(${s.pid}\\)`,
+      ),
+    );
     assertStringIncludes(log, "[INFO] Using worker: sync");
   } finally {
     await s.stop();
@@ -125,8 +133,14 @@ Deno.test("denocorn rejects malformed and smuggling-shaped requests with 400 and
   const s = await startServer([APP]);
   try {
     const cases: Array<[string, number]> = [
-      ["POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400],
-      ["POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello", 400],
+      [
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        400,
+      ],
+      [
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
+        400,
+      ],
       ["GET / HTTP/1.1\r\nHost: x\r\n bad: fold\r\n\r\n", 400],
       ["GET / HTTP/1.1\r\n\r\n", 400],
       ["GARBAGE\r\n\r\n", 400],
@@ -164,7 +178,10 @@ Deno.test("denocorn replaces a worker killed with SIGKILL", async () => {
   try {
     const pid = Number((await get(`${s.url}/pid`)).text);
     Deno.kill(pid, "SIGKILL");
-    await s.waitFor(new RegExp(`Worker \\(pid:${pid}\\) was sent SIGKILL! Perhaps out of memory\\?`), 2000);
+    await s.waitFor(
+      new RegExp(`Worker \\(pid:${pid}\\) was sent SIGKILL! Perhaps out of memory\\?`),
+      2000,
+    );
     await s.waitFor(/Booting worker with pid: \d+/);
     const deadline = Date.now() + 2000;
     while (s.workerPids().length < 2 && Date.now() < deadline) await sleep(20);

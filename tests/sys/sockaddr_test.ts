@@ -1,5 +1,12 @@
 import { assertEquals } from "../_assert.ts";
-import { decodeSockAddr, encodeInet, encodeUnix, formatIPv6, parseIPv4, parseIPv6 } from "../../lib/sys/mod.ts";
+import {
+  decodeSockAddr,
+  encodeInet,
+  encodeUnix,
+  formatIPv6,
+  parseIPv4,
+  parseIPv6,
+} from "../../lib/sys/mod.ts";
 
 Deno.test("parseIPv4() accepts dotted quads and rejects everything else", () => {
   assertEquals(parseIPv4("127.0.0.1"), new Uint8Array([127, 0, 0, 1]));

@@ -1,0 +1,393 @@
+/** @module The settings table: one plain object per setting, the single source for parsing and docs. */
+
+import type { Check, Settings } from "./parse.ts";
+
+/** How a setting's text is read: `float` is seconds, `list` is a repeatable string. */
+export type SettingType =
+  | "string"
+  | "int"
+  | "float"
+  | "bool"
+  | "list"
+  | "octal"
+  | "nullable string";
+
+/** The sections of `--help` and docs/settings.md, in display order. */
+export const SECTIONS = [
+  "Config file",
+  "Server socket",
+  "Worker processes",
+  "Security",
+  "Logging",
+  "Process naming",
+  "Server mechanics",
+  "Debugging",
+] as const;
+
+/** One of {@link SECTIONS}. */
+export type Section = typeof SECTIONS[number];
+
+/** A setting value after coercion. */
+export type SettingValue = string | number | boolean | string[] | null;
+
+/** One row of the settings table. */
+export interface SettingSpec {
+  /** The snake_case gunicorn name, also the config file key. */
+  name: keyof Settings;
+  section: Section;
+  /** Command-line flags; empty for the positional APP_MODULE. */
+  flags: readonly string[];
+  type: SettingType;
+  /** Omitted: null for nullable strings, false for bools. */
+  default?: SettingValue;
+  /** Returns raw text (as if given on the command line) that overrides the default, if any. */
+  envDefault?: (env: Record<string, string>) => string | undefined;
+  /** For lists: one occurrence is a comma-separated list that replaces earlier ones. */
+  comma?: boolean;
+  /** Accepted values (compared case-insensitively, stored lower case). */
+  choices?: readonly string[];
+  /** The check each value (each item, for lists) must pass. */
+  validate?: Check;
+  /** The value's placeholder in `--help`; omitted: INT for numbers, none for bools. */
+  meta?: string;
+  help: string;
+}
+
+/** Every setting, in display order within its section. */
+export const SETTINGS: readonly SettingSpec[] = [
+  {
+    name: "config",
+    section: "Config file",
+    flags: ["-c", "--config"],
+    type: "nullable string",
+    meta: "CONFIG",
+    help: "A TypeScript config file whose default export (see `defineConfig`) sets settings " +
+      "and hooks. Defaults to `./denocorn.config.ts` when that file exists.",
+  },
+  {
+    name: "app",
+    section: "Config file",
+    flags: [],
+    type: "nullable string",
+    meta: "APP_MODULE",
+    help: "The application, `MODULE:EXPORT` (e.g. `myapp:app`), given as the positional " +
+      "argument or as the config file key `app`.",
+  },
+  {
+    name: "bind",
+    section: "Server socket",
+    flags: ["-b", "--bind"],
+    type: "list",
+    default: ["127.0.0.1:8000"],
+    envDefault: (env) => env.PORT === undefined ? undefined : `0.0.0.0:${env.PORT}`,
+    validate: "bind",
+    meta: "ADDRESS",
+    help: "A socket to bind: `HOST:PORT`, `[IPv6]:PORT`, `unix:PATH` or `fd://N`; repeat to " +
+      "bind several. Defaults to `0.0.0.0:$PORT` when the `PORT` variable is set.",
+  },
+  {
+    name: "backlog",
+    section: "Server socket",
+    flags: ["--backlog"],
+    type: "int",
+    default: 2048,
+    validate: "positive",
+    help: "The maximum number of pending connections.",
+  },
+  {
+    name: "workers",
+    section: "Worker processes",
+    flags: ["-w", "--workers"],
+    type: "int",
+    default: 1,
+    envDefault: (env) => env.WEB_CONCURRENCY,
+    validate: "positive",
+    help: "The number of worker processes. Defaults to `$WEB_CONCURRENCY` when set.",
+  },
+  {
+    name: "worker_class",
+    section: "Worker processes",
+    flags: ["-k", "--worker-class"],
+    type: "string",
+    default: "sync",
+    choices: ["sync", "async"],
+    meta: "STRING",
+    help: "The type of worker: `sync` serves one request at a time, `async` many connections.",
+  },
+  {
+    name: "worker_connections",
+    section: "Worker processes",
+    flags: ["--worker-connections"],
+    type: "int",
+    default: 1000,
+    validate: "positive",
+    help: "The maximum number of simultaneous connections of an `async` worker.",
+  },
+  {
+    name: "max_requests",
+    section: "Worker processes",
+    flags: ["--max-requests"],
+    type: "int",
+    default: 0,
+    validate: "count",
+    help: "Restart a worker after this many requests; 0 disables restarts.",
+  },
+  {
+    name: "max_requests_jitter",
+    section: "Worker processes",
+    flags: ["--max-requests-jitter"],
+    type: "int",
+    default: 0,
+    validate: "count",
+    help: "Add a random 0..N to `max_requests` per worker, so workers do not restart together.",
+  },
+  {
+    name: "timeout",
+    section: "Worker processes",
+    flags: ["-t", "--timeout"],
+    type: "float",
+    default: 30,
+    validate: "seconds",
+    help: "Workers silent for more than this many seconds are killed and restarted; 0 disables.",
+  },
+  {
+    name: "graceful_timeout",
+    section: "Worker processes",
+    flags: ["--graceful-timeout"],
+    type: "float",
+    default: 30,
+    validate: "seconds",
+    help: "Seconds a worker gets to finish its requests after a restart or stop signal.",
+  },
+  {
+    name: "keepalive",
+    section: "Worker processes",
+    flags: ["--keep-alive"],
+    type: "float",
+    default: 2,
+    validate: "seconds",
+    help: "Seconds to wait for the next request on a keep-alive connection.",
+  },
+  {
+    name: "limit_request_line",
+    section: "Security",
+    flags: ["--limit-request-line"],
+    type: "int",
+    default: 4094,
+    validate: "request line",
+    help: "The maximum size of the HTTP request line in bytes, 0 to 8190 (0 means the maximum).",
+  },
+  {
+    name: "limit_request_fields",
+    section: "Security",
+    flags: ["--limit-request-fields"],
+    type: "int",
+    default: 100,
+    validate: "request fields",
+    help: "The maximum number of header fields in a request, up to 32768.",
+  },
+  {
+    name: "limit_request_field_size",
+    section: "Security",
+    flags: ["--limit-request-field_size", "--limit-request-field-size"],
+    type: "int",
+    default: 8190,
+    validate: "count",
+    help: "The maximum size of one request header field in bytes.",
+  },
+  {
+    name: "reload",
+    section: "Debugging",
+    flags: ["--reload"],
+    type: "bool",
+    help: "Restart workers when source files change. For development only.",
+  },
+  {
+    name: "reload_extra_files",
+    section: "Debugging",
+    flags: ["--reload-extra-file"],
+    type: "list",
+    default: [],
+    meta: "FILE",
+    help: "Another file to watch with `--reload`; repeatable.",
+  },
+  {
+    name: "check_config",
+    section: "Debugging",
+    flags: ["--check-config"],
+    type: "bool",
+    help: "Check the configuration and that the app loads, then exit.",
+  },
+  {
+    name: "print_config",
+    section: "Debugging",
+    flags: ["--print-config"],
+    type: "bool",
+    help: "Print the effective configuration, then exit.",
+  },
+  {
+    name: "chdir",
+    section: "Server mechanics",
+    flags: ["--chdir"],
+    type: "nullable string",
+    meta: "DIR",
+    help: "Change to this directory before loading the app.",
+  },
+  {
+    name: "daemon",
+    section: "Server mechanics",
+    flags: ["-D", "--daemon"],
+    type: "bool",
+    help: "Detach the server from the terminal and run it in the background.",
+  },
+  {
+    name: "raw_env",
+    section: "Server mechanics",
+    flags: ["-e", "--env"],
+    type: "list",
+    default: [],
+    validate: "key=value",
+    meta: "ENV",
+    help: "Set an environment variable for the app, `KEY=VALUE`; repeatable.",
+  },
+  {
+    name: "pidfile",
+    section: "Server mechanics",
+    flags: ["-p", "--pid"],
+    type: "nullable string",
+    meta: "FILE",
+    help: "Write the arbiter's process id to this file.",
+  },
+  {
+    name: "worker_tmp_dir",
+    section: "Server mechanics",
+    flags: ["--worker-tmp-dir"],
+    type: "nullable string",
+    meta: "DIR",
+    help: "A directory for the workers' heartbeat files; defaults to the system temp directory.",
+  },
+  {
+    name: "user",
+    section: "Server mechanics",
+    flags: ["-u", "--user"],
+    type: "nullable string",
+    meta: "USER",
+    help: "Switch workers to this user (name or id).",
+  },
+  {
+    name: "group",
+    section: "Server mechanics",
+    flags: ["-g", "--group"],
+    type: "nullable string",
+    meta: "GROUP",
+    help: "Switch workers to this group (name or id).",
+  },
+  {
+    name: "umask",
+    section: "Server mechanics",
+    flags: ["-m", "--umask"],
+    type: "octal",
+    default: 0,
+    validate: "umask",
+    help: "The file mode creation mask: octal (`0o22`, `022`) or decimal (`18`).",
+  },
+  {
+    name: "forwarded_allow_ips",
+    section: "Server mechanics",
+    flags: ["--forwarded-allow-ips"],
+    type: "list",
+    comma: true,
+    default: ["127.0.0.1", "::1"],
+    envDefault: (env) => env.FORWARDED_ALLOW_IPS,
+    meta: "STRING",
+    help: "Comma-separated addresses of front-end proxies trusted to set forwarding headers; " +
+      "`*` trusts all. Defaults to `$FORWARDED_ALLOW_IPS` when set.",
+  },
+  {
+    name: "proxy_protocol",
+    section: "Server mechanics",
+    flags: ["--proxy-protocol"],
+    type: "bool",
+    help: "Read the PROXY protocol header that a load balancer sends first.",
+  },
+  {
+    name: "proxy_allow_ips",
+    section: "Server mechanics",
+    flags: ["--proxy-allow-from"],
+    type: "list",
+    comma: true,
+    default: ["127.0.0.1", "::1"],
+    meta: "PROXY_ALLOW_FROM",
+    help: "Comma-separated addresses allowed to send the PROXY protocol header; `*` allows all.",
+  },
+  {
+    name: "ctl_socket",
+    section: "Server mechanics",
+    flags: ["--ctl-socket"],
+    type: "nullable string",
+    meta: "PATH",
+    help: "Listen for control commands on this unix socket.",
+  },
+  {
+    name: "errorlog",
+    section: "Logging",
+    flags: ["--error-logfile", "--log-file"],
+    type: "string",
+    default: "-",
+    meta: "FILE",
+    help: "The error log file; `-` means stderr.",
+  },
+  {
+    name: "loglevel",
+    section: "Logging",
+    flags: ["--log-level"],
+    type: "string",
+    default: "info",
+    choices: ["debug", "info", "warning", "error", "critical"],
+    meta: "LEVEL",
+    help: "The error log level: `debug`, `info`, `warning`, `error` or `critical`.",
+  },
+  {
+    name: "accesslog",
+    section: "Logging",
+    flags: ["--access-logfile"],
+    type: "nullable string",
+    meta: "FILE",
+    help: "The access log file; `-` means stdout. Unset, no access log is written.",
+  },
+  {
+    name: "access_log_format",
+    section: "Logging",
+    flags: ["--access-logformat"],
+    type: "string",
+    default: '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"',
+    meta: "STRING",
+    help: "The access log format, with gunicorn's atoms such as `%(h)s` (remote address).",
+  },
+  {
+    name: "statsd_host",
+    section: "Logging",
+    flags: ["--statsd-host"],
+    type: "nullable string",
+    validate: "host:port",
+    meta: "STATSD_ADDR",
+    help: "Send metrics to this StatsD server, `HOST:PORT`.",
+  },
+  {
+    name: "statsd_prefix",
+    section: "Logging",
+    flags: ["--statsd-prefix"],
+    type: "string",
+    default: "",
+    meta: "STATSD_PREFIX",
+    help: "A prefix for the StatsD metric names.",
+  },
+  {
+    name: "proc_name",
+    section: "Process naming",
+    flags: ["-n", "--name"],
+    type: "nullable string",
+    meta: "STRING",
+    help: "A name for the processes in logs and process listings; defaults to the app.",
+  },
+];
