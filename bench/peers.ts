@@ -184,7 +184,7 @@ function signal(pid: number, sig: Deno.Signal): void {
 }
 
 function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   return Promise.race([
     p.then(() => true),
     new Promise<boolean>((r) => timer = setTimeout(() => r(false), ms)),
@@ -374,9 +374,12 @@ function denocorn(workerClass: string): Peer {
     start: (ctx) =>
       startServer(
         () => [
-          new ManagedProcess(`denocorn ${workerClass}`, Deno.execPath(), fill(command, ctx).split(" ").slice(1), {
-            cwd: ctx.root,
-          }),
+          new ManagedProcess(
+            `denocorn ${workerClass}`,
+            Deno.execPath(),
+            fill(command, ctx).split(" ").slice(1),
+            { cwd: ctx.root, env: { NO_COLOR: "1" } },
+          ),
         ],
         (procs) => waitHttp(ctx.port, procs, ctx.signal),
       ),
@@ -395,9 +398,12 @@ function gunicorn(workerClass: string): Peer {
     start: (ctx) =>
       startServer(
         () => [
-          new ManagedProcess(`gunicorn ${workerClass}`, "gunicorn", fill(command, ctx).split(" ").slice(1), {
-            cwd: ctx.root,
-          }),
+          new ManagedProcess(
+            `gunicorn ${workerClass}`,
+            "gunicorn",
+            fill(command, ctx).split(" ").slice(1),
+            { cwd: ctx.root, env: { NO_COLOR: "1" } },
+          ),
         ],
         (procs) => waitHttp(ctx.port, procs, ctx.signal),
       ),
@@ -410,7 +416,8 @@ const denoServe: Peer = {
   label: "Deno.serve (close)",
   family: "deno",
   requires: [DENO],
-  command: "{workers} x deno run -A {app} {port}   (reusePort: true, connection: close)",
+  command:
+    "{workers} x deno run -A --unstable-net {app} {port}   (reusePort: true, connection: close)",
   start: (ctx) =>
     startServer(
       () =>
@@ -420,9 +427,10 @@ const denoServe: Peer = {
             new ManagedProcess(`Deno.serve #${i + 1}`, Deno.execPath(), [
               "run",
               "-A",
+              "--unstable-net",
               ctx.app,
               String(ctx.port),
-            ], { cwd: ctx.root }),
+            ], { cwd: ctx.root, env: { NO_COLOR: "1" } }),
         ),
       async (procs) => {
         // Every process must be listening, or the first would take all the connections.

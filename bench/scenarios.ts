@@ -20,6 +20,8 @@ export interface Scenario {
   /** The app per family: a denocorn `module:attr`, a gunicorn `module:attr` (cwd bench/apps), a
    * Deno script path. */
   apps: Partial<Record<AppFamily, string>>;
+  /** A goal the report checks: median req/s of `peer` ≥ `ratio` × that of `against`. */
+  target?: { peer: string; against: string; ratio: number };
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -36,5 +38,6 @@ export const SCENARIOS: readonly Scenario[] = [
       wsgi: "hello_wsgi:app",
       deno: "bench/apps/deno_serve_close.ts",
     },
+    target: { peer: "denocorn-sync", against: "gunicorn-sync", ratio: 2.5 },
   },
 ];

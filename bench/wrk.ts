@@ -16,7 +16,14 @@ export interface WrkResult {
   requestsPerSec: number;
   requests: number;
   durationSec: number;
-  latency: { avgMs: number; maxMs: number; p50Ms: number; p75Ms: number; p90Ms: number; p99Ms: number };
+  latency: {
+    avgMs: number;
+    maxMs: number;
+    p50Ms: number;
+    p75Ms: number;
+    p90Ms: number;
+    p99Ms: number;
+  };
   /** wrk's "Non-2xx or 3xx responses" (it counts statuses >= 400). 0 when the line is absent. */
   non2xx: number;
   socketErrors: SocketErrors;
@@ -85,14 +92,12 @@ export function parseWrk(text: string): WrkResult {
       p99Ms: pct(99),
     },
     non2xx: non2xx === null ? 0 : Number(non2xx[1]),
-    socketErrors: sock === null
-      ? { connect: 0, read: 0, write: 0, timeout: 0 }
-      : {
-        connect: Number(sock[1]),
-        read: Number(sock[2]),
-        write: Number(sock[3]),
-        timeout: Number(sock[4]),
-      },
+    socketErrors: sock === null ? { connect: 0, read: 0, write: 0, timeout: 0 } : {
+      connect: Number(sock[1]),
+      read: Number(sock[2]),
+      write: Number(sock[3]),
+      timeout: Number(sock[4]),
+    },
   };
 }
 

@@ -1,0 +1,318 @@
+// deno-lint-ignore-file no-console
+/**
+ * @module `deno task bench [--rounds N] [--duration S] [--only a,b] [--scenario x] [--write]`:
+ * starts every peer in turn on 127.0.0.1, drives it with wrk, interleaving the servers across
+ * rounds, and prints a table of median req/s (with range), latency, errors and ratios. With
+ * `--write` it also rewrites docs/benchmarks.md. Every process it starts is stopped by pid.
+ */
+
+import { parseArgs } from "node:util";
+import {
+  BASELINE,
+  freePort,
+  missingRequirement,
+  type Peer,
+  PEERS,
+  stopAll,
+  versionOf,
+} from "./peers.ts";
+import {
+  type MachineFacts,
+  markdown,
+  type PeerRuns,
+  type Report,
+  type ScenarioResult,
+  scenarioSection,
+} from "./report.ts";
+import { type Scenario, SCENARIOS } from "./scenarios.ts";
+import { runWrk, socketErrorCount, wrkArgs, type WrkOptions } from "./wrk.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const DOC = `${ROOT}/docs/benchmarks.md`;
+
+const USAGE = `usage: deno task bench [options]
+
+  --rounds N        rounds; each runs every server once, in rotated order (default 3)
+  --duration S      seconds of wrk per server per round (default 5)
+  --warmup S        seconds of unrecorded wrk after each start (default 1, 0 = none)
+  --workers N       worker processes per server (default 2)
+  --only a,b        servers to run (default all): ${PEERS.map((p) => p.name).join(", ")}
+  --scenario a,b    scenarios to run (default all): ${SCENARIOS.map((s) => s.name).join(", ")}
+  --write           rewrite docs/benchmarks.md with the results
+  -h, --help        this text
+
+Needs wrk (apt-get install -y wrk); peers whose program is missing are skipped.`;
+
+interface Options {
+  rounds: number;
+  durationSec: number;
+  warmupSec: number;
+  workers: number;
+  peers: Peer[];
+  scenarios: Scenario[];
+  write: boolean;
+}
+
+class UsageError extends Error {}
+
+function positiveInt(name: string, v: string | undefined, dflt: number, min = 1): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) {
+    throw new UsageError(`--${name} wants an integer >= ${min}, got ${v}`);
+  }
+  return n;
+}
+
+function pick<T extends { name: string }>(what: string, table: readonly T[], list?: string): T[] {
+  if (list === undefined) return [...table];
+  const names = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const unknown = names.filter((n) => !table.some((t) => t.name === n));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown ${what} ${unknown.join(", ")}; known: ${table.map((t) => t.name).join(", ")}`,
+    );
+  }
+  return table.filter((t) => names.includes(t.name));
+}
+
+function parseOptions(args: string[]): Options | null {
+  const { values } = parseArgs({
+    args,
+    options: {
+      rounds: { type: "string" },
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      workers: { type: "string" },
+      only: { type: "string" },
+      scenario: { type: "string" },
+      write: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return null;
+  return {
+    rounds: positiveInt("rounds", values.rounds, 3),
+    durationSec: positiveInt("duration", values.duration, 5),
+    warmupSec: positiveInt("warmup", values.warmup, 1, 0),
+    workers: positiveInt("workers", values.workers, 2),
+    peers: pick("server", PEERS, values.only),
+    scenarios: pick("scenario", SCENARIOS, values.scenario),
+    write: values.write ?? false,
+  };
+}
+
+async function machineFacts(): Promise<MachineFacts> {
+  const read = (p: string) => {
+    try {
+      return Deno.readTextFileSync(p).trim();
+    } catch {
+      return "?";
+    }
+  };
+  const cpu = /^model name\s*:\s*(.+)$/m.exec(read("/proc/cpuinfo"))?.[1] ?? Deno.build.arch;
+  const nproc = Number(
+    (await versionOf({ bin: "nproc", versionArgs: [] })) ?? navigator.hardwareConcurrency,
+  );
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    cpu,
+    nproc,
+    kernel: `${Deno.build.os} ${Deno.osRelease()}`,
+    deno:
+      `deno ${Deno.version.deno} (v8 ${Deno.version.v8}, typescript ${Deno.version.typescript})`,
+    gunicorn: (await versionOf({ bin: "gunicorn", versionArgs: ["--version"] })) ??
+      "gunicorn: not installed",
+    python: (await versionOf({ bin: "python3", versionArgs: ["--version"] })) ??
+      "python3: not installed",
+    wrk: ((await versionOf({ bin: "wrk", versionArgs: ["--version"] })) ?? "wrk: not installed")
+      .replace(/\s*Copyright.*$/, ""),
+    net:
+      `ip_local_port_range ${
+        read("/proc/sys/net/ipv4/ip_local_port_range").replace(/\s+/g, "-")
+      }, ` +
+      `tcp_tw_reuse ${read("/proc/sys/net/ipv4/tcp_tw_reuse")}, somaxconn ${
+        read("/proc/sys/net/core/somaxconn")
+      }`,
+  };
+}
+
+function fmtMs(ms: number): string {
+  return ms < 1 ? `${(ms * 1000).toFixed(0)}us` : `${ms.toFixed(2)}ms`;
+}
+
+/** One measurement: fresh server on a fresh port, warm-up, wrk, stop. */
+async function measure(
+  peer: Peer,
+  scenario: Scenario,
+  opts: Options,
+  runs: PeerRuns,
+  signal: AbortSignal,
+): Promise<void> {
+  const port = freePort();
+  let server;
+  try {
+    server = await peer.start({
+      root: ROOT,
+      port,
+      workers: opts.workers,
+      app: scenario.apps[peer.family]!,
+      signal,
+    });
+  } catch (e) {
+    if (signal.aborted) throw e;
+    const msg = `start failed: ${(e as Error).message}`;
+    runs.failures.push(msg);
+    console.error(`  ${peer.name}: ${msg}`);
+    return;
+  }
+  try {
+    const wrk = (durationSec: number): WrkOptions => ({
+      url: `http://127.0.0.1:${port}${scenario.path}`,
+      threads: scenario.threads,
+      connections: scenario.connections,
+      durationSec,
+      headers: scenario.headers,
+      signal,
+    });
+    if (opts.warmupSec > 0) await runWrk(wrk(opts.warmupSec));
+    const r = await runWrk(wrk(opts.durationSec));
+    runs.samples.push(r);
+    const errs = socketErrorCount(r.socketErrors);
+    console.error(
+      `  ${peer.name.padEnd(18)} ${Math.round(r.requestsPerSec).toString().padStart(7)} req/s  ` +
+        `p50 ${fmtMs(r.latency.p50Ms)}  p99 ${fmtMs(r.latency.p99Ms)}  ` +
+        `non-2xx ${r.non2xx}  socket errors ${errs}  (pids ${server.pids.join(",")})`,
+    );
+  } catch (e) {
+    if (signal.aborted) throw e;
+    const msg = `wrk failed: ${(e as Error).message}`;
+    runs.failures.push(msg);
+    console.error(`  ${peer.name}: ${msg}`);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function bench(opts: Options, signal: AbortSignal): Promise<number> {
+  if ((await versionOf({ bin: "wrk", versionArgs: ["--version"] })) === null) {
+    console.error(
+      "wrk not found; install it with: apt-get install -y wrk   (no numbers without it)",
+    );
+    return 1;
+  }
+  const skipped = new Map<string, string>();
+  for (const p of opts.peers) {
+    const why = await missingRequirement(p);
+    if (why !== null) {
+      skipped.set(p.name, why);
+      console.error(why);
+    }
+  }
+  const results: ScenarioResult[] = [];
+  for (const scenario of opts.scenarios) {
+    const peers = opts.peers.filter((p) => scenario.apps[p.family] !== undefined);
+    const runs = new Map<string, PeerRuns>(
+      peers.map((p) => {
+        const r: PeerRuns = { name: p.name, label: p.label, samples: [], failures: [] };
+        const why = skipped.get(p.name);
+        if (why !== undefined) r.skipped = why.replace(/^[^:]*: /, "");
+        return [p.name, r];
+      }),
+    );
+    const active = peers.filter((p) => !skipped.has(p.name));
+    console.error(
+      `scenario ${scenario.name}: ${opts.rounds} rounds x ${opts.durationSec}s, ` +
+        `servers ${active.map((p) => p.name).join(", ") || "(none)"}`,
+    );
+    for (let round = 0; round < opts.rounds; round++) {
+      const order = active.map((_, i) => active[(i + round) % active.length]!);
+      console.error(`round ${round + 1}/${opts.rounds}: ${order.map((p) => p.name).join(" ")}`);
+      for (const peer of order) {
+        if (signal.aborted) throw new Error("interrupted");
+        await measure(peer, scenario, opts, runs.get(peer.name)!, signal);
+      }
+    }
+    results.push({
+      name: scenario.name,
+      description: scenario.description,
+      wrkCommand: "wrk " +
+        wrkArgs({
+          url: `http://127.0.0.1:PORT${scenario.path}`,
+          threads: scenario.threads,
+          connections: scenario.connections,
+          durationSec: opts.durationSec,
+          headers: scenario.headers.map((h) => `"${h}"`),
+        }).join(" "),
+      apps: peers.map((p) => `${p.label}: \`${scenario.apps[p.family]}\``),
+      ...(scenario.target === undefined ? {} : { target: scenario.target }),
+      runs: [...runs.values()],
+    });
+  }
+
+  console.log("");
+  for (const s of results) console.log(scenarioSection(s, BASELINE) + "\n");
+
+  if (opts.write) {
+    const report: Report = {
+      facts: await machineFacts(),
+      command: ["deno task bench", ...Deno.args].join(" "),
+      rounds: opts.rounds,
+      durationSec: opts.durationSec,
+      workers: opts.workers,
+      peers: opts.peers.map((p) => ({
+        label: p.label,
+        command: p.command.replaceAll("{workers}", String(opts.workers)),
+      })),
+      scenarios: results,
+      baseline: BASELINE,
+      notes: [...skipped.values()],
+    };
+    await Deno.writeTextFile(DOC, markdown(report));
+    // `deno fmt --check` runs over the whole repo; leave the doc in its canonical form.
+    const fmt = await new Deno.Command(Deno.execPath(), {
+      args: ["fmt", "--quiet", DOC],
+      cwd: ROOT,
+      stdin: "null",
+    }).output();
+    if (!fmt.success) console.error(`deno fmt ${DOC} failed (code ${fmt.code})`);
+    console.log(`wrote ${DOC}`);
+  }
+  const anyFailure = results.some((s) => s.runs.some((r) => r.failures.length > 0));
+  return anyFailure ? 1 : 0;
+}
+
+async function main(): Promise<number> {
+  let opts: Options | null;
+  try {
+    opts = parseOptions(Deno.args);
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (opts === null) {
+    console.log(USAGE);
+    return 0;
+  }
+  const ctrl = new AbortController();
+  const onSignal = () => {
+    if (ctrl.signal.aborted) return;
+    console.error("\ninterrupted: stopping the servers");
+    ctrl.abort();
+  };
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  try {
+    return await bench(opts, ctrl.signal);
+  } catch (e) {
+    if (ctrl.signal.aborted) return 130;
+    throw e;
+  } finally {
+    await stopAll();
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+  }
+}
+
+if (import.meta.main) Deno.exit(await main());
