@@ -3,15 +3,27 @@
  * signals into actions through one loop (signal handlers only queue).
  */
 
-import { closeListeners, type Listener, listenerUrl, openListeners } from "../address.ts";
-import { type Settings, VERSION } from "../config/mod.ts";
+import {
+  adoptListeners,
+  closeListeners,
+  INHERIT_ENV,
+  inheritedFds,
+  type Listener,
+  listenerUrl,
+  openListeners,
+} from "../address.ts";
+import { type Hooks, type Settings, VERSION } from "../config/mod.ts";
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR } from "../exit_codes.ts";
-import { log } from "../log.ts";
+import { runFatalHook, runHook } from "../hooks.ts";
+import { log, reopenLogFiles } from "../log.ts";
+import * as sys from "../sys/mod.ts";
 import { WORKER_ENV } from "../workers/env.ts";
+import { type CtlServer, startCtlServer, type WorkerReport } from "./ctl.ts";
+import { Pidfile } from "./pidfile.ts";
 import { describeExit, murderPlan, retirePlan, spawnCount, type WorkerState } from "./plan.ts";
 import { spawnSelf } from "./spawn.ts";
 
-/** Signals the arbiter handles; each maps to a `handle<Name>` step of the loop. */
+/** Signals the arbiter handles; each maps to a step of the loop. */
 const SIGNALS = [
   "SIGTERM",
   "SIGINT",
@@ -20,8 +32,15 @@ const SIGNALS = [
   "SIGTTIN",
   "SIGTTOU",
   "SIGWINCH",
+  "SIGUSR1",
+  "SIGUSR2",
 ] as const;
 type ArbiterSignal = typeof SIGNALS[number];
+/** What the loop can be asked to do: a signal, or the same actions from the control socket. */
+type Command = ArbiterSignal | "reload" | { scale: number };
+
+/** Environment variable naming the arbiter that started this one with USR2. */
+export const OLD_ARBITER_ENV = "DENOCORN_OLD_ARBITER";
 
 /** Thrown inside the loop to stop the server with a reason and an exit status. */
 export class HaltServer extends Error {
@@ -37,55 +56,97 @@ export class HaltServer extends Error {
 interface Worker extends WorkerState {
   child: Deno.ChildProcess;
   heartbeat: string;
+  spawnedAt: number;
+  /** True once the worker has written its first heartbeat (its app is loaded). */
+  booted: boolean;
+  requests: number;
 }
 
-function heartbeatDir(): string {
-  try {
-    if (Deno.statSync("/dev/shm").isDirectory) {
-      return Deno.makeTempDirSync({ dir: "/dev/shm", prefix: "denocorn-" });
-    }
-  } catch { /* no /dev/shm */ }
-  return Deno.makeTempDirSync({ prefix: "denocorn-" });
+/** What the arbiter is started with. */
+export interface ArbiterOptions {
+  settings: Settings;
+  hooks: Hooks;
+  /** Reads the configuration again (HUP). */
+  reload: () => Promise<{ settings: Settings; hooks: Hooks }>;
+  /** The command-line arguments, to start a new arbiter with on USR2. */
+  argv: string[];
+  env: Record<string, string>;
 }
 
 /** The supervisor process. */
 export class Arbiter {
+  #opts: ArbiterOptions;
   #settings: Settings;
+  #hooks: Hooks;
   #listeners: Listener[] = [];
   #workers = new Map<number, Worker>();
   #numWorkers: number;
   #age = 0;
-  #queue: ArbiterSignal[] = [];
+  #queue: Command[] = [];
   #wake: (() => void) | null = null;
   #tmpDir = "";
   #halt: HaltServer | null = null;
-  #stopping = false;
+  #graceful = false;
+  #pidfile: Pidfile | null = null;
+  #ctl: CtlServer | null = null;
+  /** Workers to retire once their replacements have booted (HUP). */
+  #replacing = new Set<number>();
+  #replaceDeadline = 0;
+  #reexec: Deno.ChildProcess | null = null;
+  #oldArbiter = 0;
 
   /** Creates an arbiter for the effective settings. */
-  constructor(settings: Settings) {
-    this.#settings = settings;
-    this.#numWorkers = settings.workers;
+  constructor(opts: ArbiterOptions) {
+    this.#opts = opts;
+    this.#settings = opts.settings;
+    this.#hooks = opts.hooks;
+    this.#numWorkers = opts.settings.workers;
+    this.#oldArbiter = Number(opts.env[OLD_ARBITER_ENV] ?? 0);
+  }
+
+  /** Process id, settings and workers: what hooks receive as `server`. */
+  get pid(): number {
+    return Deno.pid;
+  }
+  /** The effective settings (gunicorn's `arbiter.cfg`). */
+  get cfg(): Settings {
+    return this.#settings;
+  }
+  /** How many workers the arbiter keeps running. */
+  get num_workers(): number {
+    return this.#numWorkers;
+  }
+  /** The live workers as the control socket reports them. */
+  get workers(): WorkerReport[] {
+    const now = Date.now();
+    return [...this.#workers.values()].sort((a, b) => a.age - b.age).map((w) => ({
+      pid: w.pid,
+      age: w.age,
+      uptime: (now - w.spawnedAt) / 1000,
+      requests: w.requests,
+      state: w.aborted ? "timed out" : w.retiring ? "retiring" : w.booted ? "running" : "booting",
+    }));
   }
 
   /** Runs until stopped; resolves with the process exit status. */
   async run(): Promise<number> {
     log.info(`Starting denocorn ${VERSION}`);
     try {
-      this.#listeners = await openListeners(this.#settings.bind, this.#settings.backlog);
+      await this.#start();
     } catch (e) {
       log.error((e as Error).message);
+      this.#cleanup();
       return 1;
     }
-    for (const l of this.#listeners) log.info(`Listening at: ${listenerUrl(l.fd)} (${Deno.pid})`);
-    log.info(`Using worker: ${this.#settings.worker_class}`);
-    this.#tmpDir = heartbeatDir();
-    for (const s of SIGNALS) Deno.addSignalListener(s, () => this.#signal(s));
     try {
       this.#manageWorkers();
+      await runHook(this.#hooks, "when_ready", this);
+      sys.sdNotify("READY=1", this.#opts.env.NOTIFY_SOCKET);
       while (this.#halt === null) {
-        await this.#sleep(1000);
-        this.#handleSignals();
+        await this.#sleep(this.#replacing.size > 0 ? 100 : 1000);
+        await this.#handleCommands();
         if (this.#halt !== null) break;
+        this.#checkOldArbiter();
         this.#murderWorkers();
         this.#manageWorkers();
       }
@@ -97,8 +158,28 @@ export class Arbiter {
     return await this.#shutdown(this.#halt);
   }
 
-  #signal(s: ArbiterSignal): void {
-    if (this.#queue.length < 5) this.#queue.push(s);
+  async #start(): Promise<void> {
+    await runFatalHook(this.#hooks, "on_starting", this);
+    sys.umask(this.#settings.umask);
+    const inherited = inheritedFds(this.#opts.env, Deno.pid);
+    this.#listeners = inherited === null
+      ? await openListeners(this.#settings.bind, this.#settings.backlog)
+      : adoptListeners(inherited, this.#opts.env[INHERIT_ENV] !== undefined);
+    if (this.#settings.pidfile !== null) {
+      this.#pidfile = new Pidfile(this.#settings.pidfile);
+      this.#pidfile.create(Deno.pid);
+    }
+    for (const l of this.#listeners) log.info(`Listening at: ${listenerUrl(l.fd)} (${Deno.pid})`);
+    log.info(`Using worker: ${this.#settings.worker_class}`);
+    this.#tmpDir = heartbeatDir(this.#settings.worker_tmp_dir);
+    for (const s of SIGNALS) Deno.addSignalListener(s, () => this.#enqueue(s));
+    if (this.#settings.ctl_socket !== null) {
+      this.#ctl = await startCtlServer(this.#settings.ctl_socket, (c, a) => this.#control(c, a));
+    }
+  }
+
+  #enqueue(c: Command): void {
+    if (this.#queue.length < 5) this.#queue.push(c);
     this.#wakeUp();
   }
 
@@ -119,36 +200,155 @@ export class Arbiter {
     });
   }
 
-  #handleSignals(): void {
-    for (let s = this.#queue.shift(); s !== undefined; s = this.#queue.shift()) {
-      log.info(`Handling signal: ${s.slice(3).toLowerCase()}`);
-      switch (s) {
+  /** Control socket commands: answered at once, actions queued for the loop like signals. */
+  #control(command: string, args: string[]): unknown {
+    switch (command) {
+      case "status":
+        return {
+          pid: Deno.pid,
+          version: VERSION,
+          worker_class: this.#settings.worker_class,
+          num_workers: this.#numWorkers,
+          workers: this.#workers.size,
+          listeners: this.#listeners.map((l) => listenerUrl(l.fd)),
+        };
+      case "workers":
+        return this.workers;
+      case "reload":
+        this.#enqueue("reload");
+        return "reloading";
+      case "scale": {
+        const n = Number(args[0]);
+        if (!Number.isInteger(n) || n < 0) {
+          throw new Error(`Cannot scale to "${args[0] ?? ""}": expected N >= 0`);
+        }
+        this.#enqueue({ scale: n });
+        return `scaling to ${n}`;
+      }
+      default:
+        throw new Error(
+          `Unknown command "${command}": expected status, workers, reload or scale N`,
+        );
+    }
+  }
+
+  async #handleCommands(): Promise<void> {
+    for (let c = this.#queue.shift(); c !== undefined; c = this.#queue.shift()) {
+      if (typeof c === "object") {
+        this.#setWorkers(c.scale);
+        continue;
+      }
+      if (c.startsWith("SIG")) log.info(`Handling signal: ${c.slice(3).toLowerCase()}`);
+      switch (c) {
         case "SIGTERM":
           this.#halt = new HaltServer("", 0);
-          this.#stopping = true;
+          this.#graceful = true;
           return;
         case "SIGINT":
         case "SIGQUIT":
           this.#halt = new HaltServer("", 0);
           return;
+        case "SIGHUP":
+        case "reload":
+          await this.#reload();
+          break;
         case "SIGTTIN":
-          this.#numWorkers++;
+          this.#setWorkers(this.#numWorkers + 1);
           break;
         case "SIGTTOU":
-          if (this.#numWorkers > 1) this.#numWorkers--;
+          if (this.#numWorkers > 1) this.#setWorkers(this.#numWorkers - 1);
           break;
         case "SIGWINCH":
-        case "SIGHUP":
-          log.info(`Ignoring ${s} (not supported yet)`);
+          log.info("graceful stop of workers");
+          this.#setWorkers(0);
+          break;
+        case "SIGUSR1":
+          reopenLogFiles();
+          for (const pid of this.#workers.keys()) this.#kill(pid, "SIGUSR1");
+          break;
+        case "SIGUSR2":
+          await this.#reexecute();
           break;
       }
     }
+  }
+
+  #setWorkers(n: number): void {
+    const old = this.#numWorkers;
+    if (n === old) return;
+    this.#numWorkers = n;
+    void runHook(this.#hooks, "nworkers_changed", this, n, old);
+  }
+
+  /** HUP: read the config again, start fresh workers, retire the old ones once those booted. */
+  async #reload(): Promise<void> {
+    log.info("Hang up: Master");
+    try {
+      const next = await this.#opts.reload();
+      this.#settings = next.settings;
+      this.#hooks = next.hooks;
+    } catch (e) {
+      log.error(
+        `Cannot reload the configuration, keeping the current one: ${(e as Error).message}`,
+      );
+    }
+    await runHook(this.#hooks, "on_reload", this);
+    await this.#rebind();
+    this.#setWorkers(this.#settings.workers);
+    for (const w of this.#workers.values()) if (!w.retiring) this.#replacing.add(w.pid);
+    this.#replaceDeadline = Date.now() + Math.max(10, this.#settings.timeout) * 1000;
+    for (let i = 0; i < this.#numWorkers; i++) this.#spawnWorker();
+  }
+
+  /** Opens new --bind addresses and closes dropped ones (a HUP may change them). */
+  async #rebind(): Promise<void> {
+    const want = this.#settings.bind;
+    const have = this.#listeners.map((l) => l.bind);
+    if (want.length === have.length && want.every((b, i) => b === have[i])) return;
+    const keep = this.#listeners.filter((l) => want.includes(l.bind));
+    const added = await openListeners(
+      want.filter((b) => !have.includes(b)),
+      this.#settings.backlog,
+    );
+    const dropped = this.#listeners.filter((l) => !want.includes(l.bind));
+    this.#listeners = [...keep, ...added];
+    for (const l of added) log.info(`Listening at: ${listenerUrl(l.fd)} (${Deno.pid})`);
+    // Old workers still poll the dropped fds until they retire; closing here only drops our copy.
+    closeListeners(dropped);
+  }
+
+  /** USR2: start a new arbiter from the current program and code, handing it the sockets. */
+  async #reexecute(): Promise<void> {
+    if (this.#reexec !== null) return log.warning("USR2 signal ignored. Child exists.");
+    if (this.#oldArbiter !== 0) return log.warning("USR2 signal ignored. Parent exists.");
+    const pidPath = this.#pidfile?.path ?? null;
+    if (pidPath !== null) this.#pidfile!.rename(`${pidPath}.oldbin`);
+    await runHook(this.#hooks, "pre_exec", this);
+    const env: Record<string, string> = {
+      [INHERIT_ENV]: this.#listeners.map((l) => String(l.fd)).join(","),
+      [OLD_ARBITER_ENV]: String(Deno.pid),
+    };
+    const child = spawnSelf(env, this.#opts.argv);
+    this.#reexec = child;
+    log.info(`Started new arbiter with pid: ${child.pid}`);
+    child.status.then((st) => {
+      this.#reexec = null;
+      log.info(`New arbiter (pid:${child.pid}) exited with code ${st.code}`);
+      if (pidPath !== null && this.#halt === null) this.#pidfile!.rename(pidPath);
+    });
+  }
+
+  /** A USR2 child notices when the arbiter that started it is gone (it has been reparented). */
+  #checkOldArbiter(): void {
+    if (this.#oldArbiter !== 0 && Deno.ppid !== this.#oldArbiter) this.#oldArbiter = 0;
   }
 
   #spawnWorker(): void {
     const age = ++this.#age;
     const heartbeat = `${this.#tmpDir}/worker-${age}`;
     Deno.writeTextFileSync(heartbeat, "");
+    const view = { age, pid: 0, heartbeat };
+    void runHook(this.#hooks, "pre_fork", this, view);
     const child = spawnSelf({
       [WORKER_ENV.role]: "worker",
       [WORKER_ENV.fds]: this.#listeners.map((l) => l.fd).join(","),
@@ -157,14 +357,18 @@ export class Arbiter {
       [WORKER_ENV.age]: String(age),
       [WORKER_ENV.ppid]: String(Deno.pid),
     });
+    const now = Date.now();
     const w: Worker = {
       pid: child.pid,
       age,
-      lastBeat: Date.now(),
+      lastBeat: now,
       aborted: false,
       retiring: false,
       child,
       heartbeat,
+      spawnedAt: now,
+      booted: false,
+      requests: 0,
     };
     this.#workers.set(child.pid, w);
     log.info(`Booting worker with pid: ${child.pid}`);
@@ -173,6 +377,7 @@ export class Arbiter {
 
   #reap(w: Worker, code: number, signal: string | null): void {
     this.#workers.delete(w.pid);
+    this.#replacing.delete(w.pid);
     try {
       Deno.removeSync(w.heartbeat);
     } catch { /* gone */ }
@@ -184,13 +389,20 @@ export class Arbiter {
       const msg = describeExit(w.pid, code, signal);
       if (msg !== null) log.error(msg);
     }
+    void runHook(this.#hooks, "child_exit", this, { pid: w.pid, age: w.age, requests: w.requests });
     this.#wakeUp();
   }
 
+  /** Reads heartbeats (mtime = alive, content = requests served) and kills silent workers. */
   #murderWorkers(): void {
     for (const w of this.#workers.values()) {
       try {
-        w.lastBeat = Deno.statSync(w.heartbeat).mtime?.getTime() ?? w.lastBeat;
+        const st = Deno.statSync(w.heartbeat);
+        w.lastBeat = st.mtime?.getTime() ?? w.lastBeat;
+        if (st.size > 0) {
+          w.booted = true;
+          w.requests = Number(Deno.readTextFileSync(w.heartbeat)) || w.requests;
+        }
       } catch { /* reaped meanwhile */ }
     }
     for (const a of murderPlan(this.#workers.values(), Date.now(), this.#settings.timeout)) {
@@ -207,14 +419,28 @@ export class Arbiter {
   }
 
   #manageWorkers(): void {
-    for (const pid of retirePlan(this.#workers.values(), this.#numWorkers)) {
-      const w = this.#workers.get(pid)!;
-      w.retiring = true;
-      this.#kill(pid, "SIGTERM");
-    }
-    for (let n = spawnCount(this.#workers.values(), this.#numWorkers); n > 0; n--) {
-      this.#spawnWorker();
-    }
+    this.#retireReplaced();
+    const live = [...this.#workers.values()].filter((w) => !this.#replacing.has(w.pid));
+    for (const pid of retirePlan(live, this.#numWorkers)) this.#retire(pid);
+    for (let n = spawnCount(live, this.#numWorkers); n > 0; n--) this.#spawnWorker();
+  }
+
+  /** After a reload, the old workers stop once every new one is serving (or time is up). */
+  #retireReplaced(): void {
+    if (this.#replacing.size === 0) return;
+    const fresh = [...this.#workers.values()].filter((w) =>
+      !this.#replacing.has(w.pid) && !w.retiring
+    );
+    if (!fresh.every((w) => w.booted) && Date.now() < this.#replaceDeadline) return;
+    for (const pid of this.#replacing) this.#retire(pid);
+    this.#replacing.clear();
+  }
+
+  #retire(pid: number): void {
+    const w = this.#workers.get(pid);
+    if (w === undefined || w.retiring) return;
+    w.retiring = true;
+    this.#kill(pid, "SIGTERM");
   }
 
   #kill(pid: number, sig: Deno.Signal): void {
@@ -224,19 +450,26 @@ export class Arbiter {
   }
 
   async #shutdown(halt: HaltServer): Promise<number> {
-    const graceful = this.#stopping;
-    if (halt.message !== "") {
-      log.info("Shutting down: Master");
-      log.info(`Reason: ${halt.message}`);
-    } else {
-      log.info("Shutting down: Master");
-    }
-    closeListeners(this.#listeners);
-    await this.#stopWorkers(graceful);
-    try {
-      Deno.removeSync(this.#tmpDir, { recursive: true });
-    } catch { /* gone */ }
+    log.info("Shutting down: Master");
+    if (halt.message !== "") log.info(`Reason: ${halt.message}`);
+    sys.sdNotify("STOPPING=1", this.#opts.env.NOTIFY_SOCKET);
+    await this.#stopWorkers(this.#graceful);
+    this.#cleanup();
+    await runHook(this.#hooks, "on_exit", this);
     return halt.exitCode;
+  }
+
+  #cleanup(): void {
+    // gunicorn's rule: leave unix socket files to a USR2 child, or to a parent still running.
+    this.#checkOldArbiter();
+    closeListeners(this.#listeners, this.#reexec === null && this.#oldArbiter === 0);
+    this.#ctl?.close();
+    this.#pidfile?.unlink(Deno.pid);
+    if (this.#tmpDir !== "") {
+      try {
+        Deno.removeSync(this.#tmpDir, { recursive: true });
+      } catch { /* gone */ }
+    }
   }
 
   async #stopWorkers(graceful: boolean): Promise<void> {
@@ -248,4 +481,14 @@ export class Arbiter {
     for (const w of left) this.#kill(w.pid, "SIGKILL");
     await Promise.all(left.map((w) => w.child.status));
   }
+}
+
+function heartbeatDir(base: string | null): string {
+  if (base !== null) return Deno.makeTempDirSync({ dir: base, prefix: "denocorn-" });
+  try {
+    if (Deno.statSync("/dev/shm").isDirectory) {
+      return Deno.makeTempDirSync({ dir: "/dev/shm", prefix: "denocorn-" });
+    }
+  } catch { /* no /dev/shm */ }
+  return Deno.makeTempDirSync({ prefix: "denocorn-" });
 }

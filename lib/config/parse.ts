@@ -306,13 +306,17 @@ function defaults(env: Record<string, string>): Values {
   return values;
 }
 
+/** Bumped per load so that a HUP imports the config file afresh instead of from the module cache. */
+let generation = 0;
+
 async function importDefault(path: string, shown: string): Promise<Record<string, unknown>> {
   const failure = (reason: string) =>
     new ConfigError(`Cannot load config file "${shown}": ${reason}`);
   if (!existsSync(path)) throw failure("file not found");
   let mod: { default?: unknown };
   try {
-    mod = await import(pathToFileURL(path).href);
+    const url = pathToFileURL(path).href;
+    mod = await import(generation++ === 0 ? url : `${url}?generation=${generation}`);
   } catch (e) {
     throw failure(String((e as Error).message ?? e).split("\n")[0] ?? "");
   }

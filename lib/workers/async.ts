@@ -59,6 +59,7 @@ export async function runAsyncWorker(w: WorkerBase): Promise<void> {
     keepalive: settings.keepalive,
     headTimeout: Math.max(1, Math.min(settings.timeout || 30, 30)),
     accessLog: accessLogEnabled(),
+    observer: w.observer,
     alive: () => w.alive,
     countRequest: () => w.countRequest(),
   };

@@ -13,7 +13,7 @@ import {
 import { access, log } from "../log.ts";
 import { concat, RequestBody } from "./body.ts";
 import { buildRequest } from "./exchange.ts";
-import { planBody, runApp, writeResponse } from "./respond.ts";
+import { planBody, type RequestObserver, runApp, writeResponse } from "./respond.ts";
 import { ReadTimeout, SocketReader } from "./socket_reader.ts";
 
 /** What every connection of one async worker shares. */
@@ -30,6 +30,7 @@ export interface AsyncContext {
   alive: () => boolean;
   /** Counts a finished request; false when the worker reached max-requests. */
   countRequest: () => boolean;
+  observer: RequestObserver | null;
 }
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -143,6 +144,7 @@ export class AsyncConnection {
       completed,
     };
     try {
+      await this.#ctx.observer?.before(request);
       const res = await runApp(this.#ctx.app, request, info);
       const plan = await planBody(res);
       const want = head.keepAlive && this.#ctx.alive();
@@ -155,6 +157,7 @@ export class AsyncConnection {
       const written = await writeResponse({ write: this.#write }, ctx, res, plan);
       let keep = written.keepAlive;
       if (!body.done) keep = keep && !body.broken && await body.discard(DISCARD_LIMIT);
+      await this.#ctx.observer?.after(request, res, performance.now() - started);
       if (this.#ctx.accessLog) {
         access({
           remoteAddr: sock.remoteAddress ?? "",

@@ -12,7 +12,7 @@ import {
 import { access, log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
 import { type ByteSource, RequestBody } from "./body.ts";
-import { planBody, runApp, writeResponse } from "./respond.ts";
+import { planBody, type RequestObserver, runApp, writeResponse } from "./respond.ts";
 
 /** What every exchange of one worker shares. */
 export interface ExchangeContext {
@@ -26,6 +26,7 @@ export interface ExchangeContext {
   /** Reused buffer for reading request heads. */
   buf: Uint8Array;
   accessLog: boolean;
+  observer: RequestObserver | null;
 }
 
 const READ_SIZE = 64 * 1024;
@@ -122,6 +123,7 @@ export async function serveConnection(ctx: ExchangeContext, conn: sys.Accepted):
       return;
     }
     const info: Deno.ServeHandlerInfo = { remoteAddr: remoteAddr(conn.remote), completed };
+    await ctx.observer?.before(request);
     const res = await runApp(ctx.app, request, info);
     const plan = await planBody(res);
     const sink = { write: (b: Uint8Array) => sys.writeAll(fd, b) };
@@ -133,6 +135,7 @@ export async function serveConnection(ctx: ExchangeContext, conn: sys.Accepted):
       plan,
     );
     if (!body.done && !body.broken) await body.discard(DISCARD_LIMIT);
+    await ctx.observer?.after(request, res, performance.now() - started);
     if (ctx.accessLog) {
       access({
         remoteAddr: conn.remote.transport === "tcp" ? conn.remote.hostname : "",

@@ -17,6 +17,7 @@ export async function runWorker(env: Record<string, string | undefined>): Promis
   const loop = WORKER_CLASSES[w.settings.worker_class] ?? runSyncWorker;
   try {
     await loop(w);
+    await w.exit();
   } catch (e) {
     log.error("Exception in worker process", e);
     return 1;

@@ -39,6 +39,12 @@ export async function runApp(
   return internalError();
 }
 
+/** Runs around each request: the pre_request / post_request hooks and request metrics. */
+export interface RequestObserver {
+  before(request: Request): Promise<void>;
+  after(request: Request, response: Response, durationMs: number): Promise<void>;
+}
+
 /** How a response body will be sent: a known length (all chunks in hand) or a stream. */
 export interface BodyPlan {
   /** Total length when known (all of it is in `chunks`), or the app's Content-Length, else null. */

@@ -28,6 +28,7 @@ export async function runSyncWorker(w: WorkerBase): Promise<void> {
     dates: new DateCache(),
     buf: new Uint8Array(64 * 1024),
     accessLog: accessLogEnabled(),
+    observer: w.observer,
   };
   const listeners = w.boot.fds;
   const pollSet = [...listeners, w.wakeFd];
