@@ -79,6 +79,8 @@ export class Arbiter {
   #settings: Settings;
   #hooks: Hooks;
   #listeners: Listener[] = [];
+  /** The --bind list the listeners stand for (inherited ones keep the list they started with). */
+  #boundFrom: string[] = [];
   #workers = new Map<number, Worker>();
   #numWorkers: number;
   #age = 0;
@@ -139,8 +141,8 @@ export class Arbiter {
       return 1;
     }
     try {
-      this.#manageWorkers();
       await runHook(this.#hooks, "when_ready", this);
+      this.#manageWorkers();
       sys.sdNotify("READY=1", this.#opts.env.NOTIFY_SOCKET);
       while (this.#halt === null) {
         await this.#sleep(this.#replacing.size > 0 ? 100 : 1000);
@@ -165,6 +167,7 @@ export class Arbiter {
     this.#listeners = inherited === null
       ? await openListeners(this.#settings.bind, this.#settings.backlog)
       : adoptListeners(inherited, this.#opts.env[INHERIT_ENV] !== undefined);
+    this.#boundFrom = [...this.#settings.bind];
     if (this.#settings.pidfile !== null) {
       this.#pidfile = new Pidfile(this.#settings.pidfile);
       this.#pidfile.create(Deno.pid);
@@ -300,21 +303,19 @@ export class Arbiter {
     for (let i = 0; i < this.#numWorkers; i++) this.#spawnWorker();
   }
 
-  /** Opens new --bind addresses and closes dropped ones (a HUP may change them). */
+  /** Opens the listeners again when a HUP changed --bind (old workers keep their copies). */
   async #rebind(): Promise<void> {
     const want = this.#settings.bind;
-    const have = this.#listeners.map((l) => l.bind);
-    if (want.length === have.length && want.every((b, i) => b === have[i])) return;
-    const keep = this.#listeners.filter((l) => want.includes(l.bind));
-    const added = await openListeners(
-      want.filter((b) => !have.includes(b)),
-      this.#settings.backlog,
-    );
-    const dropped = this.#listeners.filter((l) => !want.includes(l.bind));
-    this.#listeners = [...keep, ...added];
-    for (const l of added) log.info(`Listening at: ${listenerUrl(l.fd)} (${Deno.pid})`);
-    // Old workers still poll the dropped fds until they retire; closing here only drops our copy.
-    closeListeners(dropped);
+    const had = this.#boundFrom;
+    if (want.length === had.length && want.every((b, i) => b === had[i])) return;
+    // Listeners follow the order of the --bind list they were opened from.
+    const bySpec = new Map(had.map((b, i) => [b, this.#listeners[i]!]));
+    const opened = await openListeners(want.filter((b) => !bySpec.has(b)), this.#settings.backlog);
+    const fresh = want.map((b) => bySpec.get(b) ?? opened.shift()!);
+    closeListeners(this.#listeners.filter((l) => !fresh.includes(l)));
+    this.#listeners = fresh;
+    this.#boundFrom = [...want];
+    for (const l of fresh) log.info(`Listening at: ${listenerUrl(l.fd)} (${Deno.pid})`);
   }
 
   /** USR2: start a new arbiter from the current program and code, handing it the sockets. */

@@ -47,6 +47,12 @@ export class WorkerBase {
 
   /** Boots from the environment: logging, chdir, app. Exits 3 or 4 on failure, as gunicorn does. */
   static async start(env: Record<string, string | undefined>): Promise<WorkerBase> {
+    // A stop signal while the app is still loading is remembered, not fatal (the default action).
+    let early: StopMode | null = null;
+    const onTerm = () => early ??= "graceful";
+    const onQuit = () => early = "quick";
+    Deno.addSignalListener("SIGTERM", onTerm);
+    for (const s of ["SIGINT", "SIGQUIT"] as const) Deno.addSignalListener(s, onQuit);
     let boot: WorkerBoot;
     let hooks: Hooks;
     try {
@@ -82,6 +88,9 @@ export class WorkerBase {
       log.error("Exception in post_worker_init hook", e);
       Deno.exit(WORKER_BOOT_ERROR);
     }
+    Deno.removeSignalListener("SIGTERM", onTerm);
+    for (const s of ["SIGINT", "SIGQUIT"] as const) Deno.removeSignalListener(s, onQuit);
+    if (early !== null) w.#stop(early);
     w.notify(true);
     return w;
   }

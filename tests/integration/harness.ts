@@ -17,8 +17,10 @@ export interface Server {
   waitFor(re: RegExp, timeoutMs?: number): Promise<string>;
   /** Sends a signal to the arbiter. */
   signal(sig: Deno.Signal): void;
-  /** Resolves with the arbiter's exit status. */
+  /** Resolves with the arbiter's exit status once its output is read to the end. */
   status: Promise<Deno.CommandStatus>;
+  /** Resolves with the arbiter's exit status as soon as it exits (a USR2 child may keep its pipes). */
+  exited: Promise<Deno.CommandStatus>;
   /** Stops the arbiter (TERM, then KILL after a while) and waits for it. */
   stop(): Promise<Deno.CommandStatus>;
   /** Pids from `Booting worker with pid: N` lines. */
@@ -95,6 +97,7 @@ export async function startServer(args: string[], opts: StartOptions = {}): Prom
     lines,
     waitFor,
     status,
+    exited: child.status,
     signal: (sig) => {
       try {
         Deno.kill(child.pid, sig);
