@@ -53,6 +53,9 @@ export const HTTP_ERRORS = {
   FORBIDDEN_TRAILER: { status: 400, reason: "Bad Request" },
   TOO_MANY_TRAILERS: { status: 431, reason: "Request Header Fields Too Large" },
   TRAILERS_TOO_LARGE: { status: 431, reason: "Request Header Fields Too Large" },
+  // PROXY protocol (HAProxy's proxy-protocol.txt)
+  INVALID_PROXY_PROTOCOL: { status: 400, reason: "Bad Request" },
+  UNTRUSTED_PROXY_PROTOCOL: { status: 400, reason: "Bad Request" },
 } as const;
 
 /** The name of one entry of {@linkcode HTTP_ERRORS}. */

@@ -30,3 +30,6 @@ export {
   type ResponseHeadInit,
 } from "./response.ts";
 export { STATUS_TEXT } from "./status.ts";
+export { type ForwardedClient, forwardedClient } from "./forwarded.ts";
+export { AllowList, parseIp } from "./ip.ts";
+export { parseProxyPreamble, preambleKind, type ProxyPreamble } from "./proxy_protocol.ts";

@@ -30,7 +30,7 @@ export const F = {
   FD_CLOEXEC: 1,
 } as const;
 /** open(2) status flags. */
-export const O = { NONBLOCK: 0o4000 } as const;
+export const O = { RDONLY: 0, NONBLOCK: 0o4000, CLOEXEC: 0o2000000 } as const;
 /** shutdown(2) directions. */
 export const SHUT = { RD: 0, WR: 1, RDWR: 2 } as const;
 /** send(2) flags. */

@@ -27,6 +27,7 @@ const SYMBOLS = {
   __errno_location: { parameters: [], result: "pointer" },
   strerror: { parameters: ["i32"], result: "pointer" },
   umask: { parameters: ["u32"], result: "u32" },
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   setsid: { parameters: [], result: "i32" },
   setuid: { parameters: ["u32"], result: "i32" },
   setgid: { parameters: ["u32"], result: "i32" },

@@ -230,6 +230,12 @@ export function sendfile(outFd: number, inFd: number, offset: bigint, count: num
   }
 }
 
+/** Opens a file for reading (close-on-exec); the caller closes the fd. */
+export function openRead(path: string): number {
+  const cpath = new TextEncoder().encode(`${path}\0`);
+  return check(`open "${path}"`, libc().open(cpath, O.RDONLY | O.CLOEXEC, 0));
+}
+
 /** Sets the process umask, returning the previous one. */
 export function umask(mask: number): number {
   return libc().umask(mask);

@@ -5,6 +5,7 @@
 
 import net from "node:net";
 import { DateCache } from "../http/mod.ts";
+import { clientPolicy } from "./client.ts";
 import { accessLogEnabled, log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
 import { AsyncConnection, type AsyncContext } from "./async_conn.ts";
@@ -60,6 +61,7 @@ export async function runAsyncWorker(w: WorkerBase): Promise<void> {
     headTimeout: Math.max(1, Math.min(settings.timeout || 30, 30)),
     accessLog: accessLogEnabled(),
     observer: w.observer,
+    policy: clientPolicy(settings),
     alive: () => w.alive,
     countRequest: () => w.countRequest(),
   };

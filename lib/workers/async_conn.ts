@@ -11,8 +11,9 @@ import {
   type RequestHead,
 } from "../http/mod.ts";
 import { access, log } from "../log.ts";
-import { concat, RequestBody } from "./body.ts";
+import { bodyError, concat, RequestBody } from "./body.ts";
 import { buildRequest } from "./exchange.ts";
+import { type ClientPolicy, readPreamble, requestOrigin } from "./client.ts";
 import { planBody, type RequestObserver, runApp, writeResponse } from "./respond.ts";
 import { ReadTimeout, SocketReader } from "./socket_reader.ts";
 
@@ -31,6 +32,7 @@ export interface AsyncContext {
   /** Counts a finished request; false when the worker reached max-requests. */
   countRequest: () => boolean;
   observer: RequestObserver | null;
+  policy: ClientPolicy;
 }
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -43,6 +45,11 @@ export class AsyncConnection {
   #reader: SocketReader;
   /** True while waiting for the next request (no request in hand). */
   idle = true;
+  /** Set once the PROXY preamble (or its absence) has been read. */
+  #preambleRead = false;
+  #proxied: { address: string; port: number } | null = null;
+  /** Set once a response head went out for the request in hand. */
+  #responded = false;
   /** Resolves when the connection is closed. */
   readonly closed: Promise<void>;
 
@@ -83,6 +90,7 @@ export class AsyncConnection {
         const got = await this.#readHead();
         if (got === null) break;
         this.idle = false;
+        this.#responded = false;
         const keep = await this.#exchange(got.head);
         this.idle = true;
         if (!keep) break;
@@ -106,6 +114,15 @@ export class AsyncConnection {
       }
       if (chunk === null) return null;
       buf = buf === null ? chunk : concat([buf, chunk]);
+      if (!this.#preambleRead) {
+        const pre = readPreamble(buf, this.#ctx.policy, this.#sock.remoteAddress ?? "");
+        if (pre === null) continue;
+        this.#preambleRead = true;
+        if (pre !== "plain") {
+          this.#proxied = pre.client;
+          buf = buf.subarray(pre.consumed);
+        }
+      }
       const head = parseHead(buf, this.#ctx.limits);
       if (head !== null) {
         this.#reader.unshift(buf.subarray(head.headLength));
@@ -125,24 +142,27 @@ export class AsyncConnection {
       head.framing,
       head.expectContinue && head.version === "1.1" ? () => this.#write(CONTINUE) : null,
     );
-    const host = head.host ?? `${sock.localAddress}:${sock.localPort}`;
-    const request = buildRequest(
-      `http://${host}${head.path === "*" ? "/" : head.path}`,
+    const peer: Deno.Addr = {
+      transport: "tcp",
+      hostname: sock.remoteAddress ?? "",
+      port: sock.remotePort ?? 0,
+    };
+    const fallback = sock.localAddress?.includes(":")
+      ? `[${sock.localAddress}]`
+      : sock.localAddress;
+    const origin = requestOrigin(
       head,
-      body,
+      peer,
+      this.#proxied,
+      this.#ctx.policy,
+      `${fallback}:${sock.localPort}`,
     );
+    const request = buildRequest(origin.url, head, body);
     if (typeof request === "number") {
       await this.#write(errorResponse(request));
       return false;
     }
-    const info: Deno.ServeHandlerInfo = {
-      remoteAddr: {
-        transport: "tcp",
-        hostname: sock.remoteAddress ?? "",
-        port: sock.remotePort ?? 0,
-      },
-      completed,
-    };
+    const info: Deno.ServeHandlerInfo = { remoteAddr: origin.remoteAddr, completed };
     try {
       await this.#ctx.observer?.before(request);
       const res = await runApp(this.#ctx.app, request, info);
@@ -154,13 +174,23 @@ export class AsyncConnection {
         keepAlive: want,
         date: this.#ctx.dates.now(),
       };
-      const written = await writeResponse({ write: this.#write }, ctx, res, plan);
+      const written = await writeResponse(
+        {
+          write: (b) => {
+            this.#responded = true;
+            return this.#write(b);
+          },
+        },
+        ctx,
+        res,
+        plan,
+      );
       let keep = written.keepAlive;
       if (!body.done) keep = keep && !body.broken && await body.discard(DISCARD_LIMIT);
       await this.#ctx.observer?.after(request, res, performance.now() - started);
       if (this.#ctx.accessLog) {
         access({
-          remoteAddr: sock.remoteAddress ?? "",
+          remoteAddr: origin.remoteAddr.transport === "tcp" ? origin.remoteAddr.hostname : "",
           method: head.method,
           target: head.target,
           version: `HTTP/${head.version}`,
@@ -180,6 +210,14 @@ export class AsyncConnection {
   }
 
   #fail(e: unknown): void {
+    const bad = bodyError(e);
+    if (bad !== null) {
+      log.debug(`Request body failed: ${bad.message}`);
+      if (!this.#responded && !this.#sock.destroyed) {
+        this.#sock.end(errorResponse(bad.status, bad.message));
+      } else this.#sock.destroy();
+      return;
+    }
     if (e instanceof HttpParseError) {
       log.debug(`Invalid request: ${e.message}`);
       if (!this.#sock.destroyed) this.#sock.end(errorResponse(e.status, e.message));

@@ -10,8 +10,29 @@ export interface ByteSource {
   unshift(bytes: Uint8Array): void;
 }
 
-/** The error the app's body stream fails with when the client stops before the body ends. */
-export class BodyEndedError extends Error {}
+/**
+ * The error the app's body stream fails with when the body is malformed or ends early. `status`
+ * is what the client gets if no response has started (400 for bad framing, 408 never: a client
+ * that hung up gets nothing).
+ */
+export class BodyEndedError extends Error {
+  /** The status to answer with. */
+  readonly status: number;
+  /** Creates the error; `status` defaults to 400. */
+  constructor(message: string, status = 400) {
+    super(message);
+    this.name = "BodyEndedError";
+    this.status = status;
+  }
+}
+
+/** The BodyEndedError behind `e` (itself or its cause), if any. */
+export function bodyError(e: unknown): BodyEndedError | null {
+  for (let x = e, depth = 0; x instanceof Error && depth < 4; x = x.cause, depth++) {
+    if (x instanceof BodyEndedError) return x;
+  }
+  return null;
+}
 
 /** Reads one request body; `onFirstRead` runs before the first read (sends `100 Continue`). */
 export class RequestBody {
@@ -115,7 +136,9 @@ export class RequestBody {
           if (piece === null) controller.close();
           else controller.enqueue(piece);
         } catch (e) {
-          controller.error(e instanceof HttpParseError ? new BodyEndedError(e.message) : e);
+          controller.error(
+            e instanceof HttpParseError ? new BodyEndedError(e.message, e.status) : e,
+          );
         }
       },
     }, { highWaterMark: 0 });

@@ -3,6 +3,7 @@
 import type { FetchHandler } from "../app.ts";
 import {
   type DateCache,
+  encodeResponseHead,
   errorResponse,
   HttpParseError,
   type Limits,
@@ -11,8 +12,18 @@ import {
 } from "../http/mod.ts";
 import { access, log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
-import { type ByteSource, RequestBody } from "./body.ts";
-import { planBody, type RequestObserver, runApp, writeResponse } from "./respond.ts";
+import { bodyError, type ByteSource, RequestBody } from "./body.ts";
+import { type ClientPolicy, readPreamble, requestOrigin } from "./client.ts";
+import { type FileBody, fileBodyOf } from "../file_response.ts";
+import {
+  planBody,
+  type RequestObserver,
+  type ResponseContext,
+  runApp,
+  SERVER,
+  writeResponse,
+  type Written,
+} from "./respond.ts";
 
 /** What every exchange of one worker shares. */
 export interface ExchangeContext {
@@ -27,6 +38,7 @@ export interface ExchangeContext {
   buf: Uint8Array;
   accessLog: boolean;
   observer: RequestObserver | null;
+  policy: ClientPolicy;
 }
 
 const READ_SIZE = 64 * 1024;
@@ -53,13 +65,19 @@ class BlockingSource implements ByteSource {
   }
 }
 
+interface ReadHead {
+  head: RequestHead;
+  rest: Uint8Array;
+  /** The client a PROXY preamble named, if any. */
+  proxied: { address: string; port: number } | null;
+}
+
 /** Reads until a whole head parses; null when the client closed or sent nothing in time. */
-function readHead(
-  ctx: ExchangeContext,
-  fd: number,
-): { head: RequestHead; rest: Uint8Array } | null {
+function readHead(ctx: ExchangeContext, fd: number, peerIp: string): ReadHead | null {
   let buf = ctx.buf;
   let filled = 0;
+  let start = -1; // where the request starts, once the PROXY preamble (if any) is read
+  let proxied: ReadHead["proxied"] = null;
   const deadline = performance.now() + ctx.ioTimeout * 1000;
   for (;;) {
     if (filled === buf.byteLength) {
@@ -70,8 +88,14 @@ function readHead(
     const n = sys.read(fd, buf.subarray(filled));
     if (n === 0) return null; // closed before a whole head: nothing to answer
     filled += n;
-    const head = parseHead(buf.subarray(0, filled), ctx.limits);
-    if (head !== null) return { head, rest: buf.slice(head.headLength, filled) };
+    if (start < 0) {
+      const pre = readPreamble(buf.subarray(0, filled), ctx.policy, peerIp);
+      if (pre === null) continue;
+      start = pre === "plain" ? 0 : pre.consumed;
+      proxied = pre === "plain" ? null : pre.client;
+    }
+    const head = parseHead(buf.subarray(start, filled), ctx.limits);
+    if (head !== null) return { head, rest: buf.slice(start + head.headLength, filled), proxied };
     if (performance.now() > deadline) return null;
   }
 }
@@ -99,14 +123,26 @@ export function buildRequest(url: string, head: RequestHead, body: RequestBody):
 }
 
 /** Serves one connection: one request, then close (the sync worker's contract). */
-export async function serveConnection(ctx: ExchangeContext, conn: sys.Accepted): Promise<void> {
+export async function serveConnection(
+  ctx: ExchangeContext,
+  conn: sys.Accepted,
+  listener: number,
+): Promise<void> {
   const fd = conn.fd;
   const started = performance.now();
   let done!: () => void;
   const completed = new Promise<void>((r) => done = r);
+  let sent = false;
+  const sink = {
+    write: (b: Uint8Array) => {
+      sent = true;
+      sys.writeAll(fd, b);
+    },
+  };
   try {
     sys.setIoTimeout(fd, ctx.ioTimeout);
-    const got = readHead(ctx, fd);
+    const peer = remoteAddr(conn.remote);
+    const got = readHead(ctx, fd, peer.transport === "tcp" ? peer.hostname : "");
     if (got === null) return;
     const { head, rest } = got;
     const body = new RequestBody(
@@ -114,31 +150,26 @@ export async function serveConnection(ctx: ExchangeContext, conn: sys.Accepted):
       head.framing,
       head.expectContinue && head.version === "1.1" ? () => sys.writeAll(fd, CONTINUE) : null,
     );
-    const url = `http://${head.host ?? ctx.serverName(conn.fd)}${
-      head.path === "*" ? "/" : head.path
-    }`;
-    const request = buildRequest(url, head, body);
+    const origin = requestOrigin(head, peer, got.proxied, ctx.policy, ctx.serverName(listener));
+    const request = buildRequest(origin.url, head, body);
     if (typeof request === "number") {
       sys.writeAll(fd, errorResponse(request));
       return;
     }
-    const info: Deno.ServeHandlerInfo = { remoteAddr: remoteAddr(conn.remote), completed };
+    const info: Deno.ServeHandlerInfo = { remoteAddr: origin.remoteAddr, completed };
     await ctx.observer?.before(request);
     const res = await runApp(ctx.app, request, info);
-    const plan = await planBody(res);
-    const sink = { write: (b: Uint8Array) => sys.writeAll(fd, b) };
     const date = ctx.dates.now();
-    const written = await writeResponse(
-      sink,
-      { method: head.method, version: head.version, keepAlive: false, date },
-      res,
-      plan,
-    );
+    const rctx = { method: head.method, version: head.version, keepAlive: false, date };
+    const file = fileBodyOf(res);
+    const written = file !== null
+      ? await sendFile(fd, rctx, res, file)
+      : await writeResponse(sink, rctx, res, await planBody(res));
     if (!body.done && !body.broken) await body.discard(DISCARD_LIMIT);
     await ctx.observer?.after(request, res, performance.now() - started);
     if (ctx.accessLog) {
       access({
-        remoteAddr: conn.remote.transport === "tcp" ? conn.remote.hostname : "",
+        remoteAddr: origin.remoteAddr.transport === "tcp" ? origin.remoteAddr.hostname : "",
         method: head.method,
         target: head.target,
         version: `HTTP/${head.version}`,
@@ -152,14 +183,24 @@ export async function serveConnection(ctx: ExchangeContext, conn: sys.Accepted):
       });
     }
   } catch (e) {
-    handleError(fd, e);
+    handleError(fd, e, sent);
   } finally {
     done();
     sys.close(fd);
   }
 }
 
-function handleError(fd: number, e: unknown): void {
+function handleError(fd: number, e: unknown, responded: boolean): void {
+  const bad = bodyError(e);
+  if (bad !== null) {
+    log.debug(`Request body failed: ${bad.message}`);
+    if (!responded) {
+      try {
+        sys.writeAll(fd, errorResponse(bad.status, bad.message));
+      } catch { /* the client is gone */ }
+    }
+    return;
+  }
   if (e instanceof HttpParseError) {
     log.debug(`Invalid request: ${e.message}`);
     try {
@@ -174,4 +215,39 @@ function handleError(fd: number, e: unknown): void {
     return;
   }
   log.error("Error processing request", e);
+}
+
+/** Sends a {@linkcode fileResponse} body with sendfile(2): the kernel copies file to socket. */
+async function sendFile(
+  fd: number,
+  ctx: ResponseContext,
+  res: Response,
+  file: FileBody,
+): Promise<Written> {
+  await res.body?.cancel(); // the streaming fallback is not needed: nothing was opened yet
+  const { head, framing } = encodeResponseHead({
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+    bodyLength: file.size,
+    ...ctx,
+    server: SERVER,
+  });
+  sys.writeAll(fd, head);
+  if (framing === "none") return { bytes: 0, keepAlive: false };
+  const inFd = sys.openRead(file.path);
+  let sent = 0;
+  try {
+    while (sent < file.size) {
+      const n = sys.sendfile(fd, inFd, BigInt(sent), Math.min(file.size - sent, 1 << 30));
+      if (n === 0) break; // the file shrank: the client sees a short body and a close
+      sent += n;
+    }
+  } finally {
+    sys.close(inFd);
+  }
+  if (sent !== file.size) {
+    log.error(`File "${file.path}" sent ${sent} of ${file.size} bytes: closing the connection`);
+  }
+  return { bytes: sent, keepAlive: false };
 }

@@ -1,9 +1,9 @@
 /** @module The app seam shared by every worker class: call the app safely, plan the response body. */
 
 import type { FetchHandler } from "../app.ts";
-import { encodeChunk, encodeResponseHead, LAST_CHUNK } from "../http/mod.ts";
+import { encodeChunk, encodeResponseHead, LAST_CHUNK, STATUS_TEXT } from "../http/mod.ts";
 import { log } from "../log.ts";
-import { concat } from "./body.ts";
+import { bodyError, concat } from "./body.ts";
 
 /** The 500 every failed app call turns into (the stack goes to the error log, never the client). */
 export function internalError(): Response {
@@ -34,6 +34,15 @@ export async function runApp(
       }, expected a Response`,
     );
   } catch (err) {
+    const bad = bodyError(err);
+    if (bad !== null) {
+      // The app failed because the request body was malformed or cut short: the client's fault.
+      log.debug(`Request body failed for ${request.method} ${request.url}: ${bad.message}`);
+      return new Response(`${STATUS_TEXT[bad.status] ?? "Bad Request"}\n`, {
+        status: bad.status,
+        headers: { "content-type": "text/plain; charset=utf-8" },
+      });
+    }
     log.error(`Error handling request ${request.method} ${request.url}`, err);
   }
   return internalError();
@@ -159,7 +168,8 @@ export async function writeResponse(
   return { bytes: sent, keepAlive };
 }
 
-const SERVER = "denocorn";
+/** The `Server` header value. */
+export const SERVER = "denocorn";
 
 async function streamBody(
   sink: ByteSink,

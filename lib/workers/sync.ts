@@ -5,6 +5,7 @@ import { DateCache } from "../http/mod.ts";
 import { accessLogEnabled, log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
 import type { WorkerBase } from "./base.ts";
+import { clientPolicy } from "./client.ts";
 import { type ExchangeContext, serveConnection } from "./exchange.ts";
 
 /** Longest the loop runs without letting the event loop turn (signals, timers). */
@@ -29,6 +30,7 @@ export async function runSyncWorker(w: WorkerBase): Promise<void> {
     buf: new Uint8Array(64 * 1024),
     accessLog: accessLogEnabled(),
     observer: w.observer,
+    policy: clientPolicy(settings),
   };
   const listeners = w.boot.fds;
   const pollSet = [...listeners, w.wakeFd];
@@ -40,7 +42,7 @@ export async function runSyncWorker(w: WorkerBase): Promise<void> {
       const conn = sys.accept(fd);
       if (conn === null) continue;
       served = true;
-      await serveConnection(ctx, conn);
+      await serveConnection(ctx, conn, fd);
       if (!w.countRequest()) break;
     }
     if (served) {

@@ -1,5 +1,7 @@
 /** @module A test app whose paths exercise the server: echo, streams, errors, hangs, pid. */
 
+import { fileResponse } from "../../../lib/mod.ts";
+
 const te = new TextEncoder();
 
 function sleep(ms: number): Promise<void> {
@@ -54,6 +56,10 @@ export async function app(req: Request, info: Deno.ServeHandlerInfo): Promise<Re
     case "/exit":
       Deno.exit(Number(url.searchParams.get("code") ?? 1));
       break;
+    case "/file":
+      return await fileResponse(url.searchParams.get("path") ?? "", {
+        headers: { "content-type": "application/x-test" },
+      });
     case "/cookies": {
       const h = new Headers();
       h.append("set-cookie", "a=1");
