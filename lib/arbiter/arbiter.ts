@@ -182,6 +182,7 @@ export class Arbiter {
   }
 
   #enqueue(c: Command): void {
+    if (this.#halt !== null) return; // stopping: later signals change nothing
     if (this.#queue.length < 5) this.#queue.push(c);
     this.#wakeUp();
   }
@@ -451,6 +452,7 @@ export class Arbiter {
   }
 
   async #shutdown(halt: HaltServer): Promise<number> {
+    this.#queue.length = 0;
     log.info("Shutting down: Master");
     if (halt.message !== "") log.info(`Reason: ${halt.message}`);
     sys.sdNotify("STOPPING=1", this.#opts.env.NOTIFY_SOCKET);

@@ -1,55 +1,30 @@
 /**
- * @module The async worker: many keep-alive connections per process, accepted from the shared
- * listening fd with Deno's node:net, bounded by --worker-connections.
+ * @module The async worker: many keep-alive connections per process. It accepts from the shared
+ * listening fds itself (poll + accept4 through lib/sys, so a connection is only ever taken when
+ * there is room for it) and hands each accepted fd to node:net, bounded by --worker-connections.
  */
 
 import net from "node:net";
+import { localAddrText } from "../address.ts";
 import { DateCache } from "../http/mod.ts";
-import { clientPolicy } from "./client.ts";
 import { accessLogEnabled, log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
 import { AsyncConnection, type AsyncContext } from "./async_conn.ts";
 import type { WorkerBase } from "./base.ts";
+import { clientPolicy } from "./client.ts";
 
-/**
- * Accepts on one inherited listening fd. To stop accepting (at the connection bound, or when
- * stopping) the node server is closed; it listens on a dup of the fd, so the shared socket
- * itself stays open for the other workers and for resuming.
- */
-class Acceptor {
-  #fd: number;
-  #server: net.Server | null = null;
-  #onConn: (s: net.Socket) => void;
+/** Longest wait in poll: the loop looks at `alive` at least this often. */
+const POLL_MS = 1000;
 
-  constructor(fd: number, onConn: (s: net.Socket) => void) {
-    this.#fd = fd;
-    this.#onConn = onConn;
-  }
-
-  get accepting(): boolean {
-    return this.#server !== null;
-  }
-
-  start(): void {
-    if (this.#server !== null) return;
-    const server = net.createServer({ noDelay: true }, this.#onConn);
-    server.on("error", (e) => log.error("Error on listening socket", e));
-    server.listen({ fd: sys.dup(this.#fd) });
-    this.#server = server;
-  }
-
-  stop(): void {
-    this.#server?.close();
-    this.#server = null;
-  }
+function peerAddr(remote: sys.SockAddr): Deno.Addr {
+  return remote.transport === "tcp"
+    ? { transport: "tcp", hostname: remote.hostname, port: remote.port }
+    : { transport: "unix", path: remote.path };
 }
 
-/** Runs the async loop until the worker is told to stop, then drains its connections. */
-export async function runAsyncWorker(w: WorkerBase): Promise<void> {
+function context(w: WorkerBase): AsyncContext {
   const { settings } = w;
-  const conns = new Set<AsyncConnection>();
-  const maxConns = settings.worker_connections;
-  const ctx: AsyncContext = {
+  return {
     app: w.app,
     limits: {
       requestLine: settings.limit_request_line,
@@ -65,42 +40,61 @@ export async function runAsyncWorker(w: WorkerBase): Promise<void> {
     alive: () => w.alive,
     countRequest: () => w.countRequest(),
   };
-  let stopping!: () => void;
-  const stopped = new Promise<void>((r) => stopping = r);
-  const acceptors: Acceptor[] = [];
-  const onConn = (sock: net.Socket) => {
-    if (!w.alive) {
-      sock.destroy();
-      return;
-    }
-    const c = new AsyncConnection(ctx, sock);
-    conns.add(c);
-    if (conns.size >= maxConns) { for (const a of acceptors) a.stop(); }
-    c.serve().finally(() => {
-      conns.delete(c);
-      if (w.alive && conns.size < maxConns) { for (const a of acceptors) a.start(); }
-      if (!w.alive) closeIdle();
-    });
-  };
+}
+
+/** Runs the async loop until the worker is told to stop, then drains its connections. */
+export async function runAsyncWorker(w: WorkerBase): Promise<void> {
+  const ctx = context(w);
+  const maxConns = w.settings.worker_connections;
+  const conns = new Set<AsyncConnection>();
+  const names = new Map(w.boot.fds.map((fd) => [fd, localAddrText(fd)]));
+  let roomFreed: (() => void) | null = null;
   const closeIdle = () => {
     for (const c of conns) c.closeIfIdle();
-    if (conns.size === 0) stopping();
   };
-  for (const fd of w.boot.fds) acceptors.push(new Acceptor(fd, onConn));
-  for (const a of acceptors) a.start();
-  w.onStop(() => {
-    for (const a of acceptors) a.stop();
-    closeIdle();
-  });
+  w.onStop(closeIdle);
   const beat = setInterval(() => {
     w.notify();
-    if (!w.alive) {
-      for (const a of acceptors) a.stop();
-      closeIdle();
-    }
+    if (!w.alive) closeIdle();
   }, 250);
+  const serve = (conn: sys.Accepted, listener: number) => {
+    const sock = new net.Socket({ fd: conn.fd, readable: true, writable: true });
+    const c = new AsyncConnection(
+      ctx,
+      sock,
+      peerAddr(conn.remote),
+      names.get(listener) ?? "localhost",
+    );
+    conns.add(c);
+    c.serve().finally(() => {
+      conns.delete(c);
+      if (!w.alive) closeIdle();
+      roomFreed?.();
+    });
+  };
   try {
-    await stopped;
+    while (w.alive) {
+      if (conns.size >= maxConns) {
+        // Full: leave new connections in the kernel backlog for other workers.
+        await new Promise<void>((r) => roomFreed = r);
+        roomFreed = null;
+        continue;
+      }
+      const ready = await sys.pollInAsync([...w.boot.fds, w.wakeFd], POLL_MS);
+      sys.drain(w.wakeFd);
+      for (const fd of w.boot.fds) {
+        if (!ready.includes(fd)) continue;
+        while (w.alive && conns.size < maxConns) {
+          const conn = sys.accept(fd);
+          if (conn === null) break;
+          serve(conn, fd);
+        }
+      }
+    }
+    while (conns.size > 0) {
+      closeIdle();
+      await new Promise<void>((r) => roomFreed = r);
+    }
   } finally {
     clearInterval(beat);
   }

@@ -53,10 +53,15 @@ export class AsyncConnection {
   /** Resolves when the connection is closed. */
   readonly closed: Promise<void>;
 
-  /** Wraps an accepted socket. */
-  constructor(ctx: AsyncContext, sock: Socket) {
+  #peer: Deno.Addr;
+  #localHost: string;
+
+  /** Wraps an accepted socket from `peer`, accepted on the listener named `localHost`. */
+  constructor(ctx: AsyncContext, sock: Socket, peer: Deno.Addr, localHost: string) {
     this.#ctx = ctx;
     this.#sock = sock;
+    this.#peer = peer;
+    this.#localHost = localHost;
     sock.setNoDelay(true);
     this.#reader = new SocketReader(sock);
     this.closed = new Promise((resolve) => sock.once("close", () => resolve()));
@@ -115,7 +120,11 @@ export class AsyncConnection {
       if (chunk === null) return null;
       buf = buf === null ? chunk : concat([buf, chunk]);
       if (!this.#preambleRead) {
-        const pre = readPreamble(buf, this.#ctx.policy, this.#sock.remoteAddress ?? "");
+        const pre = readPreamble(
+          buf,
+          this.#ctx.policy,
+          this.#peer.transport === "tcp" ? this.#peer.hostname : "",
+        );
         if (pre === null) continue;
         this.#preambleRead = true;
         if (pre !== "plain") {
@@ -136,26 +145,17 @@ export class AsyncConnection {
     const started = performance.now();
     let done!: () => void;
     const completed = new Promise<void>((r) => done = r);
-    const sock = this.#sock;
     const body = new RequestBody(
       this.#reader,
       head.framing,
       head.expectContinue && head.version === "1.1" ? () => this.#write(CONTINUE) : null,
     );
-    const peer: Deno.Addr = {
-      transport: "tcp",
-      hostname: sock.remoteAddress ?? "",
-      port: sock.remotePort ?? 0,
-    };
-    const fallback = sock.localAddress?.includes(":")
-      ? `[${sock.localAddress}]`
-      : sock.localAddress;
     const origin = requestOrigin(
       head,
-      peer,
+      this.#peer,
       this.#proxied,
       this.#ctx.policy,
-      `${fallback}:${sock.localPort}`,
+      this.#localHost,
     );
     const request = buildRequest(origin.url, head, body);
     if (typeof request === "number") {

@@ -25,50 +25,54 @@ async function bootedSince(lines: string[], from: number, n: number): Promise<vo
   throw new Error(`fewer than ${n} workers booted:\n${lines.slice(from).join("\n")}`);
 }
 
-Deno.test("denocorn HUP three times under load loses no request", async () => {
-  const server = await startServer([APP, "-w", "2"]);
-  try {
-    await server.waitFor(/Booting worker/);
-    const r = await holdLoad(server.port, CLIENTS, async () => {
-      for (let i = 0; i < 3; i++) {
-        await sleep(300);
-        const from = server.lines.length;
-        server.signal("SIGHUP");
-        await server.waitFor(/Hang up: Master/);
-        await bootedSince(server.lines, from, 2);
-      }
-      await sleep(500);
-    });
-    assertNoneLost(r);
-    assertEquals(server.lines.filter((l) => l.includes("Hang up: Master")).length, 3);
-    assert(
-      r.pids.size >= 4,
-      `answers came from ${r.pids.size} workers; reloads should bring new ones`,
-    );
-  } finally {
-    assertEquals((await server.stop()).code, 0);
-  }
-});
+for (const k of ["sync", "async"]) {
+  Deno.test(`denocorn -k ${k}: HUP three times under load loses no request`, async () => {
+    const server = await startServer([APP, "-k", k, "-w", "2"]);
+    try {
+      await server.waitFor(/Booting worker/);
+      const r = await holdLoad(server.port, CLIENTS, async () => {
+        for (let i = 0; i < 3; i++) {
+          await sleep(300);
+          const from = server.lines.length;
+          server.signal("SIGHUP");
+          await server.waitFor(/Hang up: Master/);
+          await bootedSince(server.lines, from, 2);
+        }
+        await sleep(500);
+      });
+      assertNoneLost(r);
+      assertEquals(server.lines.filter((l) => l.includes("Hang up: Master")).length, 3);
+      assert(
+        r.pids.size >= 4,
+        `answers came from ${r.pids.size} workers; reloads should bring new ones`,
+      );
+    } finally {
+      assertEquals((await server.stop()).code, 0);
+    }
+  });
 
-Deno.test("denocorn --max-requests 50 with jitter under load loses no request", async () => {
-  const server = await startServer([
-    APP,
-    "-w",
-    "2",
-    "--max-requests",
-    "50",
-    "--max-requests-jitter",
-    "10",
-  ]);
-  try {
-    await server.waitFor(/Booting worker/);
-    const r = await holdLoad(server.port, CLIENTS, () => sleep(2500));
-    assertNoneLost(r);
-    assert(r.pids.size >= 3, `only ${r.pids.size} workers answered: none was recycled`);
-  } finally {
-    assertEquals((await server.stop()).code, 0);
-  }
-});
+  Deno.test(`denocorn -k ${k}: --max-requests 50 with jitter under load loses no request`, async () => {
+    const server = await startServer([
+      "-k",
+      k,
+      APP,
+      "-w",
+      "2",
+      "--max-requests",
+      "50",
+      "--max-requests-jitter",
+      "10",
+    ]);
+    try {
+      await server.waitFor(/Booting worker/);
+      const r = await holdLoad(server.port, CLIENTS, () => sleep(2500));
+      assertNoneLost(r);
+      assert(r.pids.size >= 3, `only ${r.pids.size} workers answered: none was recycled`);
+    } finally {
+      assertEquals((await server.stop()).code, 0);
+    }
+  });
+}
 
 Deno.test("denocorn TTIN then TTOU under load loses no request", async () => {
   const server = await startServer([APP, "-w", "2"]);

@@ -1,0 +1,264 @@
+/**
+ * The worker conformance suite: every worker class runs the same cases against the real server.
+ * Where the classes differ by design, the case asserts each one's contract instead of skipping:
+ * `sync` answers every request with `Connection: close` (one request per connection, like
+ * gunicorn's sync worker), `async` keeps connections alive and pipelines.
+ */
+
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
+import { rawRequest, startServer } from "./harness.ts";
+import { sleep } from "./load.ts";
+
+const APP = "tests/integration/apps/probe.ts:app";
+const CLASSES = ["sync", "async"] as const;
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** Reads from `conn` until `done(text)` holds or the peer closes; returns the text and whether it closed. */
+async function readUntil(conn: Deno.Conn, done: (text: string) => boolean, timeoutMs = 5000) {
+  let text = "";
+  const buf = new Uint8Array(65536);
+  const timer = setTimeout(() => conn.close(), timeoutMs);
+  let closed = false;
+  try {
+    while (!done(text)) {
+      const n = await conn.read(buf);
+      if (n === null) {
+        closed = true;
+        break;
+      }
+      text += dec.decode(buf.subarray(0, n));
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return { text, closed };
+}
+
+function countResponses(text: string): number {
+  return text.split("HTTP/1.1 200 OK").length - 1;
+}
+
+for (const k of CLASSES) {
+  const args = [APP, "-k", k, "-w", "1", "--keep-alive", "1"];
+
+  Deno.test(`conformance(${k}): GET, POST echo, chunked upload and streamed download`, async () => {
+    const s = await startServer(args);
+    try {
+      assertEquals(await (await fetch(`${s.url}/`)).text(), "Hello, world!\n");
+      const big = new Uint8Array(300_000).map((_, i) => i % 251);
+      const echoed = new Uint8Array(
+        await (await fetch(`${s.url}/echo`, { method: "POST", body: big })).arrayBuffer(),
+      );
+      assertEquals(echoed.length, big.length);
+      assert(echoed.every((b, i) => b === big[i]));
+      const chunked = await rawRequest(
+        s.port,
+        "POST /echo-len HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n",
+      );
+      assertMatch(chunked, /\r\n\r\n7$/);
+      const streamed = await rawRequest(
+        s.port,
+        "GET /stream?n=3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      );
+      assertStringIncludes(streamed, "transfer-encoding: chunked\r\n");
+      assertStringIncludes(streamed, "chunk 2\n");
+      assert(streamed.endsWith("0\r\n\r\n"));
+    } finally {
+      await s.stop();
+    }
+  });
+
+  Deno.test(`conformance(${k}): an app that throws gets a 500 and the worker keeps serving`, async () => {
+    const s = await startServer(args);
+    try {
+      for (const path of ["/error", "/reject", "/not-a-response"]) {
+        const res = await fetch(`${s.url}${path}`);
+        assertEquals(res.status, 500, path);
+        assert(!(await res.text()).includes("boom"), "no stack in the response");
+      }
+      assertEquals((await fetch(`${s.url}/`)).status, 200);
+      assertEquals(s.workerPids().length, 1, "the same worker still serves");
+    } finally {
+      await s.stop();
+    }
+  });
+
+  Deno.test(`conformance(${k}): HTTP/1.1 persistence follows the worker's contract`, async () => {
+    const s = await startServer(args);
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+      await conn.write(enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const first = await readUntil(conn, (t) => /\r\n\r\n\d+$/.test(t));
+      if (k === "sync") {
+        assertStringIncludes(first.text, "connection: close\r\n");
+        const after = await readUntil(conn, () => false);
+        assert(after.closed, "sync closes after one response");
+      } else {
+        assert(!first.text.includes("connection: close"), "async keeps the connection open");
+        await conn.write(enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+        const second = await readUntil(conn, () => false);
+        assertStringIncludes(second.text, "connection: close\r\n");
+        assert(second.closed, "Connection: close from the client is honoured");
+      }
+      conn.close();
+    } finally {
+      await s.stop();
+    }
+  });
+
+  Deno.test(`conformance(${k}): pipelined requests are answered in order (or one, then close)`, async () => {
+    const s = await startServer(args);
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+      const reqs = ["/slow?ms=50", "/", "/pid"].map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`)
+        .join("");
+      await conn.write(enc.encode(reqs));
+      const { text } = await readUntil(
+        conn,
+        (t) => countResponses(t) === 3 && /\r\n\r\n\d+$/.test(t),
+        3000,
+      );
+      conn.close();
+      if (k === "sync") {
+        assertEquals(countResponses(text), 1);
+        assertStringIncludes(text, "slow done\n");
+      } else {
+        assertEquals(countResponses(text), 3);
+        const order = [text.indexOf("slow done"), text.indexOf("Hello, world!")];
+        assert(order[0]! >= 0 && order[0]! < order[1]!, "responses come back in request order");
+      }
+    } finally {
+      await s.stop();
+    }
+  });
+
+  Deno.test(`conformance(${k}): HTTP/1.0 is kept alive only when asked`, async () => {
+    const s = await startServer(args);
+    try {
+      const plain = await rawRequest(s.port, "GET / HTTP/1.0\r\n\r\n");
+      assertStringIncludes(plain, "connection: close\r\n");
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+      await conn.write(enc.encode("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+      const r = await readUntil(conn, (t) => t.endsWith("Hello, world!\n"));
+      conn.close();
+      assertStringIncludes(
+        r.text,
+        k === "sync" ? "connection: close\r\n" : "connection: keep-alive\r\n",
+      );
+    } finally {
+      await s.stop();
+    }
+  });
+
+  Deno.test(`conformance(${k}): --max-requests recycles the worker without failing a request`, async () => {
+    const s = await startServer([...args, "--max-requests", "3"]);
+    try {
+      const pids = new Set<string>();
+      for (let i = 0; i < 10; i++) {
+        const res = await fetch(`${s.url}/pid`, { headers: { connection: "close" } });
+        assertEquals(res.status, 200);
+        pids.add(await res.text());
+      }
+      assert(pids.size >= 3, `only ${pids.size} workers answered 10 requests`);
+      await s.waitFor(/Autorestarting worker after current request/);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  Deno.test(`conformance(${k}): TERM lets the request in flight finish, then exits 0`, async () => {
+    const s = await startServer(args);
+    try {
+      const pending = fetch(`${s.url}/slow?ms=700`);
+      await sleep(300);
+      s.signal("SIGTERM");
+      const res = await pending;
+      assertEquals(res.status, 200);
+      assertEquals(await res.text(), "slow done\n");
+    } finally {
+      assertEquals((await s.stop()).code, 0);
+    }
+  });
+
+  Deno.test(`conformance(${k}): a hung worker is killed after --timeout and replaced`, async () => {
+    const s = await startServer([...args, "--timeout", "1"]);
+    try {
+      await s.waitFor(/Booting worker/);
+      await sleep(500);
+      const hung = fetch(`${s.url}/hang`).then((r) => r.status, () => "reset");
+      await s.waitFor(/WORKER TIMEOUT \(pid:\d+\)/, 10_000);
+      await hung;
+      for (let i = 0; i < 60 && s.workerPids().length < 2; i++) await sleep(50);
+      assertEquals((await fetch(`${s.url}/`)).status, 200);
+    } finally {
+      await s.stop();
+    }
+  });
+}
+
+Deno.test("conformance(async): idle keep-alive connections close after --keep-alive seconds", async () => {
+  const s = await startServer([APP, "-k", "async", "--keep-alive", "1"]);
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+    await conn.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    await readUntil(conn, (t) => t.endsWith("Hello, world!\n"));
+    const started = Date.now();
+    const r = await readUntil(conn, () => false, 5000);
+    conn.close();
+    assert(r.closed, "the server closed the idle connection");
+    assert(Date.now() - started >= 800, "not before the keep-alive time");
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("conformance(async): TERM closes idle keep-alive connections and exits", async () => {
+  const s = await startServer([APP, "-k", "async", "--keep-alive", "30"]);
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+    await conn.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    await readUntil(conn, (t) => t.endsWith("Hello, world!\n"));
+    s.signal("SIGTERM");
+    const r = await readUntil(conn, () => false, 5000);
+    conn.close();
+    assert(r.closed, "the idle connection was closed by the stopping worker");
+    assertEquals((await s.exited).code, 0);
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("conformance(async): --worker-connections bounds concurrent connections", async () => {
+  const s = await startServer([
+    APP,
+    "-k",
+    "async",
+    "--worker-connections",
+    "2",
+    "--keep-alive",
+    "5",
+  ]);
+  try {
+    const conns = await Promise.all(
+      [0, 1, 2].map(() => Deno.connect({ hostname: "127.0.0.1", port: s.port })),
+    );
+    for (const c of conns.slice(0, 2)) {
+      await c.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+      await readUntil(c, (t) => t.endsWith("Hello, world!\n"));
+    }
+    await conns[2]!.write(enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    const third = readUntil(conns[2]!, () => false, 5000);
+    await sleep(400);
+    conns[0]!.close(); // a slot frees up: the third connection is accepted and served
+    const r = await third;
+    assertMatch(r.text, /^HTTP\/1\.1 200 /);
+    for (const c of conns.slice(1)) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+  } finally {
+    await s.stop();
+  }
+});
