@@ -45,6 +45,8 @@ export class AsyncConnection {
   #reader: SocketReader;
   /** True while waiting for the next request (no request in hand). */
   idle = true;
+  /** Requests answered on this connection. */
+  #served = 0;
   /** Set once the PROXY preamble (or its absence) has been read. */
   #preambleRead = false;
   #proxied: { address: string; port: number } | null = null;
@@ -69,7 +71,8 @@ export class AsyncConnection {
 
   /** Closes the connection when it is between requests (graceful stop). */
   closeIfIdle(): void {
-    if (this.idle && !this.#reader.hasData) this.#sock.destroy();
+    // A connection that has not had its first request yet is owed one: it was accepted.
+    if (this.idle && this.#served > 0 && !this.#reader.hasData) this.#sock.destroy();
   }
 
   #write = (bytes: Uint8Array): void | Promise<void> => {
@@ -98,6 +101,7 @@ export class AsyncConnection {
         this.#responded = false;
         const keep = await this.#exchange(got.head);
         this.idle = true;
+        this.#served++;
         if (!keep) break;
       }
       this.#sock.end();
