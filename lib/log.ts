@@ -420,6 +420,15 @@ function emit(level: LogLevelName, msg: string, err?: unknown): void {
   else errorLogger[method](msg);
 }
 
+let levelListener: ((level: "critical" | "error" | "warning" | "exception") => void) | null = null;
+
+/** Calls `fn` for every warning, error and critical line (statsd's `gunicorn.log.*` counters). */
+export function onLogLevel(
+  fn: ((level: "critical" | "error" | "warning" | "exception") => void) | null,
+): void {
+  levelListener = fn;
+}
+
 /** The error log: gunicorn's levels; calls below the configured level return at once. */
 export const log = {
   /** Logs at DEBUG (cheap when disabled: the worker's hot path calls it). */
@@ -432,14 +441,17 @@ export const log = {
   },
   /** Logs at WARNING. */
   warning(msg: string): void {
+    levelListener?.("warning");
     if (state.threshold <= LEVELS.warning) emit("warning", msg);
   },
   /** Logs at ERROR; with `err`, its stack (and causes) follow on the next lines. */
   error(msg: string, err?: unknown): void {
+    levelListener?.(err === undefined ? "error" : "exception");
     if (state.threshold <= LEVELS.error) emit("error", msg, err);
   },
   /** Logs at CRITICAL. */
   critical(msg: string): void {
+    levelListener?.("critical");
     emit("critical", msg);
   },
 };

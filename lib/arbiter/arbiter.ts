@@ -22,6 +22,7 @@ import { type CtlServer, startCtlServer, type WorkerReport } from "./ctl.ts";
 import { Pidfile } from "./pidfile.ts";
 import { describeExit, murderPlan, retirePlan, spawnCount, type WorkerState } from "./plan.ts";
 import { spawnSelf } from "./spawn.ts";
+import { startStatsd, type StatsdClient, workersGauge } from "../statsd.ts";
 
 /** Signals the arbiter handles; each maps to a step of the loop. */
 const SIGNALS = [
@@ -96,6 +97,7 @@ export class Arbiter {
   #replaceDeadline = 0;
   #reexec: Deno.ChildProcess | null = null;
   #oldArbiter = 0;
+  #statsd: StatsdClient | null = null;
 
   /** Creates an arbiter for the effective settings. */
   constructor(opts: ArbiterOptions) {
@@ -175,6 +177,7 @@ export class Arbiter {
     for (const l of this.#listeners) log.info(`Listening at: ${listenerUrl(l.fd)} (${Deno.pid})`);
     log.info(`Using worker: ${this.#settings.worker_class}`);
     this.#tmpDir = heartbeatDir(this.#settings.worker_tmp_dir);
+    this.#statsd = startStatsd(this.#settings);
     for (const s of SIGNALS) Deno.addSignalListener(s, () => this.#enqueue(s));
     if (this.#settings.ctl_socket !== null) {
       this.#ctl = await startCtlServer(this.#settings.ctl_socket, (c, a) => this.#control(c, a));
@@ -425,6 +428,7 @@ export class Arbiter {
     const live = [...this.#workers.values()].filter((w) => !this.#replacing.has(w.pid));
     for (const pid of retirePlan(live, this.#numWorkers)) this.#retire(pid);
     for (let n = spawnCount(live, this.#numWorkers); n > 0; n--) this.#spawnWorker();
+    this.#statsd?.send(workersGauge(this.#workers.size));
   }
 
   /** After a reload, the old workers stop once every new one is serving (or time is up). */
@@ -459,6 +463,7 @@ export class Arbiter {
     await this.#stopWorkers(this.#graceful);
     this.#cleanup();
     await runHook(this.#hooks, "on_exit", this);
+    this.#statsd?.close();
     return halt.exitCode;
   }
 

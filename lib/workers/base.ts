@@ -7,6 +7,7 @@ import { resolveGroup, resolveUser } from "../users.ts";
 import type { RequestObserver } from "./respond.ts";
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR } from "../exit_codes.ts";
 import { log, reopenLogFiles, setupLogging } from "../log.ts";
+import { requestMetrics, startStatsd } from "../statsd.ts";
 import * as sys from "../sys/mod.ts";
 import { readWorkerEnv, type WorkerBoot } from "./env.ts";
 
@@ -197,9 +198,17 @@ function dropPrivileges(s: Settings): void {
 }
 
 function makeObserver(w: WorkerBase, hooks: Hooks): RequestObserver | null {
-  if (hooks.pre_request === undefined && hooks.post_request === undefined) return null;
+  const statsd = startStatsd(w.settings);
+  const pre = hooks.pre_request !== undefined;
+  const post = hooks.post_request !== undefined;
+  if (!pre && !post && statsd === null) return null;
   return {
-    before: (req) => runHook(hooks, "pre_request", w, req).then(() => {}),
-    after: (req, res) => runHook(hooks, "post_request", w, req, res).then(() => {}),
+    before: async (req) => {
+      if (pre) await runHook(hooks, "pre_request", w, req);
+    },
+    after: async (req, res, ms) => {
+      statsd?.send(...requestMetrics(res.status, ms));
+      if (post) await runHook(hooks, "post_request", w, req, res);
+    },
   };
 }

@@ -197,3 +197,36 @@ Deno.test("denocorn --check-config and --print-config read the config file", asy
   assertMatch(printed.stdout, /^workers\s*=\s*3$/m);
   assertMatch(printed.stdout, /^timeout\s*=\s*7$/m);
 });
+
+Deno.test("denocorn sends gunicorn's StatsD metrics to --statsd-host", async () => {
+  const { default: dgram } = await import("node:dgram");
+  const udp = dgram.createSocket("udp4");
+  const lines: string[] = [];
+  udp.on("message", (m) => lines.push(...m.toString().split("\n")));
+  await new Promise<void>((r) => udp.bind(0, "127.0.0.1", () => r()));
+  const server = await startServer([
+    APP,
+    "--statsd-host",
+    `127.0.0.1:${udp.address().port}`,
+    "--statsd-prefix",
+    "app",
+  ]);
+  try {
+    await server.waitFor(/Booting worker/);
+    await get(server.port, "/");
+    for (let i = 0; i < 60 && !lines.includes("app.gunicorn.request.status.200:1|c"); i++) {
+      await sleep(50);
+    }
+    for (let i = 0; i < 60 && !lines.includes("app.gunicorn.workers:1|g"); i++) await sleep(50);
+    assert(lines.includes("app.gunicorn.requests:1|c"), lines.join(" "));
+    assert(lines.includes("app.gunicorn.request.status.200:1|c"), lines.join(" "));
+    assert(
+      lines.some((l) => /^app\.gunicorn\.request\.duration:\d+\|ms$/.test(l)),
+      lines.join(" "),
+    );
+    assert(lines.includes("app.gunicorn.workers:1|g"), lines.join(" "));
+  } finally {
+    await server.stop();
+    udp.close();
+  }
+});
