@@ -20,6 +20,7 @@ import * as sys from "../sys/mod.ts";
 import { WORKER_ENV } from "../workers/env.ts";
 import { type CtlServer, startCtlServer, type WorkerReport } from "./ctl.ts";
 import { Pidfile } from "./pidfile.ts";
+import { Reloader, watchTargets } from "../reloader.ts";
 import { describeExit, murderPlan, retirePlan, spawnCount, type WorkerState } from "./plan.ts";
 import { spawnSelf } from "./spawn.ts";
 import { startStatsd, type StatsdClient, workersGauge } from "../statsd.ts";
@@ -98,6 +99,7 @@ export class Arbiter {
   #reexec: Deno.ChildProcess | null = null;
   #oldArbiter = 0;
   #statsd: StatsdClient | null = null;
+  #reloader: Reloader | null = null;
 
   /** Creates an arbiter for the effective settings. */
   constructor(opts: ArbiterOptions) {
@@ -179,9 +181,21 @@ export class Arbiter {
     this.#tmpDir = heartbeatDir(this.#settings.worker_tmp_dir);
     this.#statsd = startStatsd(this.#settings);
     for (const s of SIGNALS) Deno.addSignalListener(s, () => this.#enqueue(s));
+    if (this.#settings.reload) this.#watchCode();
     if (this.#settings.ctl_socket !== null) {
       this.#ctl = await startCtlServer(this.#settings.ctl_socket, (c, a) => this.#control(c, a));
     }
+  }
+
+  /** --reload: a changed source file, config file or extra file restarts the workers (as HUP). */
+  #watchCode(): void {
+    const s = this.#settings;
+    const targets = watchTargets(s.app, s.config, s.reload_extra_files, Deno.cwd());
+    this.#reloader = new Reloader(targets, (paths) => {
+      log.info(`Reloading: ${paths.join(", ")} modified`);
+      this.#enqueue("reload");
+    });
+    this.#reloader.start();
   }
 
   #enqueue(c: Command): void {
@@ -472,6 +486,7 @@ export class Arbiter {
     this.#checkOldArbiter();
     closeListeners(this.#listeners, this.#reexec === null && this.#oldArbiter === 0);
     this.#ctl?.close();
+    this.#reloader?.close();
     this.#pidfile?.unlink(Deno.pid);
     if (this.#tmpDir !== "") {
       try {

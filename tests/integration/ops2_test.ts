@@ -230,3 +230,25 @@ Deno.test("denocorn sends gunicorn's StatsD metrics to --statsd-host", async () 
     udp.close();
   }
 });
+
+Deno.test("denocorn --reload restarts workers when the app's code changes", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/app.ts`, 'export default () => new Response("v1");\n');
+  const server = await startServer([`${dir}/app.ts`, "--reload"]);
+  try {
+    await server.waitFor(/Booting worker/);
+    await sleep(500);
+    assertEquals(await (await fetch(`${server.url}/`)).text(), "v1");
+    await Deno.writeTextFile(`${dir}/app.ts`, 'export default () => new Response("v2");\n');
+    await server.waitFor(/Reloading: .*app\.ts modified/);
+    let body = "";
+    for (let i = 0; i < 100 && body !== "v2"; i++) {
+      body = await (await fetch(`${server.url}/`)).text();
+      if (body !== "v2") await sleep(50);
+    }
+    assertEquals(body, "v2");
+  } finally {
+    assertEquals((await server.stop()).code, 0);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
