@@ -20,6 +20,7 @@ import * as sys from "../sys/mod.ts";
 import { WORKER_ENV } from "../workers/env.ts";
 import { type CtlServer, startCtlServer, type WorkerReport } from "./ctl.ts";
 import { Pidfile } from "./pidfile.ts";
+import { resolveGroup, resolveUser } from "../users.ts";
 import { Reloader, watchTargets } from "../reloader.ts";
 import { describeExit, murderPlan, retirePlan, spawnCount, type WorkerState } from "./plan.ts";
 import { spawnSelf } from "./spawn.ts";
@@ -100,6 +101,8 @@ export class Arbiter {
   #oldArbiter = 0;
   #statsd: StatsdClient | null = null;
   #reloader: Reloader | null = null;
+  /** The --user/--group the workers switch to: their heartbeat files must be theirs. */
+  #owner: { uid: number | null; gid: number | null } | null = null;
 
   /** Creates an arbiter for the effective settings. */
   constructor(opts: ArbiterOptions) {
@@ -179,6 +182,8 @@ export class Arbiter {
     for (const l of this.#listeners) log.info(`Listening at: ${listenerUrl(l.fd)} (${Deno.pid})`);
     log.info(`Using worker: ${this.#settings.worker_class}`);
     this.#tmpDir = heartbeatDir(this.#settings.worker_tmp_dir);
+    this.#owner = workerOwner(this.#settings);
+    if (this.#owner !== null) Deno.chmodSync(this.#tmpDir, 0o711);
     this.#statsd = startStatsd(this.#settings);
     for (const s of SIGNALS) Deno.addSignalListener(s, () => this.#enqueue(s));
     if (this.#settings.reload) this.#watchCode();
@@ -366,6 +371,7 @@ export class Arbiter {
     const age = ++this.#age;
     const heartbeat = `${this.#tmpDir}/worker-${age}`;
     Deno.writeTextFileSync(heartbeat, "");
+    if (this.#owner !== null) Deno.chownSync(heartbeat, this.#owner.uid, this.#owner.gid);
     const view = { age, pid: 0, heartbeat };
     void runHook(this.#hooks, "pre_fork", this, view);
     const child = spawnSelf({
@@ -514,4 +520,13 @@ function heartbeatDir(base: string | null): string {
     }
   } catch { /* no /dev/shm */ }
   return Deno.makeTempDirSync({ prefix: "denocorn-" });
+}
+
+function workerOwner(s: Settings): { uid: number | null; gid: number | null } | null {
+  if (s.user === null && s.group === null) return null;
+  const user = s.user === null ? null : resolveUser(s.user);
+  return {
+    uid: user?.uid ?? null,
+    gid: s.group !== null ? resolveGroup(s.group) : user?.gid ?? null,
+  };
 }

@@ -99,3 +99,23 @@ Deno.test("denocorn tells systemd READY=1 and STOPPING=1 through NOTIFY_SOCKET",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name: "denocorn -u/-g runs the workers as that user and keeps their heartbeat",
+  // Switching users needs root; on other machines this case cannot run (reported as ignored).
+  ignore: sys.geteuid() !== 0,
+  fn: async () => {
+    const server = await startServer([APP, "-u", "65534", "-g", "65534", "--timeout", "2"]);
+    try {
+      await server.waitFor(/Booting worker/);
+      const pid = Number(await (await fetch(`${server.url}/pid`)).text());
+      const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+      assertEquals(/^Uid:\s+(\d+)/m.exec(status)![1], "65534");
+      await sleep(3500); // longer than --timeout: a worker that cannot heartbeat would be killed
+      assertEquals(Number(await (await fetch(`${server.url}/pid`)).text()), pid);
+      assert(!server.lines.some((l) => l.includes("WORKER TIMEOUT")));
+    } finally {
+      assertEquals((await server.stop()).code, 0);
+    }
+  },
+});
