@@ -15,7 +15,7 @@ export const SO = {
   SNDTIMEO: 21,
 } as const;
 /** TCP option names. */
-export const TCP = { NODELAY: 1 } as const;
+export const TCP = { NODELAY: 1, DEFER_ACCEPT: 9 } as const;
 /** IPV6 option names. */
 export const IPV6 = { V6ONLY: 26 } as const;
 /** poll(2) event bits. */

@@ -1,6 +1,6 @@
 /** @module Listening and connected sockets over libc: the only place that handles raw fds. */
 
-import { AF, ERRNO, F, MSG, O, POLL, SO, SOCK, SOL } from "./constants.ts";
+import { AF, ERRNO, F, MSG, O, POLL, SO, SOCK, SOL, TCP } from "./constants.ts";
 import { check, SysError } from "./errors.ts";
 import { errno, libc } from "./libc.ts";
 import {
@@ -120,6 +120,16 @@ export function setIoTimeout(fd: number, seconds: number): void {
   dv.setBigInt64(8, BigInt(Math.round((seconds - whole) * 1e6)), true);
   check("setsockopt", libc().setsockopt(fd, SOL.SOCKET, SO.RCVTIMEO, tv, 16));
   check("setsockopt", libc().setsockopt(fd, SOL.SOCKET, SO.SNDTIMEO, tv, 16));
+}
+
+/**
+ * Sets TCP_DEFER_ACCEPT on a TCP listener: accept() then only returns connections whose first
+ * bytes have arrived (waiting up to `seconds`), so a blocking worker never sits in read() for
+ * them. A no-op on unix sockets.
+ */
+export function setDeferAccept(fd: number, seconds: number): void {
+  if (localAddr(fd).transport !== "tcp") return;
+  setIntOpt(fd, SOL.TCP, TCP.DEFER_ACCEPT, Math.max(1, Math.round(seconds)));
 }
 
 /** Reads into `buf`; returns the byte count, 0 at end of stream. Throws SysError (EAGAIN = timed out). */

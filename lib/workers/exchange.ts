@@ -140,7 +140,6 @@ export async function serveConnection(
     },
   };
   try {
-    sys.setIoTimeout(fd, ctx.ioTimeout);
     const peer = remoteAddr(conn.remote);
     const got = readHead(ctx, fd, peer.transport === "tcp" ? peer.hostname : "");
     if (got === null) return;

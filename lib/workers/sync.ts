@@ -33,6 +33,12 @@ export async function runSyncWorker(w: WorkerBase): Promise<void> {
     policy: clientPolicy(settings),
   };
   const listeners = w.boot.fds;
+  // Accepted sockets inherit SO_RCVTIMEO/SO_SNDTIMEO from the listener: set them once here
+  // instead of twice per connection (every sync worker sets the same value).
+  for (const fd of listeners) {
+    sys.setIoTimeout(fd, ctx.ioTimeout);
+    sys.setDeferAccept(fd, ctx.ioTimeout);
+  }
   const pollSet = [...listeners, w.wakeFd];
   let lastYield = performance.now();
   while (w.alive) {
