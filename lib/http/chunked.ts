@@ -204,7 +204,7 @@ function lineEnd(
     }
     return -1;
   }
-  if (cr !== lf - 1) {
+  if (lf === start || cr !== lf - 1) {
     throw new HttpParseError("BARE_LF", "Cannot parse chunked body: line ends in LF without CR");
   }
   if (lf - 1 - start > max) {

@@ -133,7 +133,7 @@ function findLineEnd(
     if (end - start - (cr === end - 1 ? 1 : 0) > max) throw tooLongError(tooLong, max);
     return -1;
   }
-  if (cr !== lf - 1) {
+  if (lf === start || cr !== lf - 1) {
     throw new HttpParseError("BARE_LF", "Cannot parse message: line ends in LF without CR");
   }
   if (lf - 1 - start > max) throw tooLongError(tooLong, max);
