@@ -12,3 +12,10 @@ Deno.test("lib/http imports nothing but lib/http (sans-io)", () => {
   }
   assertEquals(bad, []);
 });
+
+Deno.test("docs/http.md lists every HttpParseError code", async () => {
+  const { HTTP_ERRORS } = await import("../../lib/http/errors.ts");
+  const doc = Deno.readTextFileSync(new URL("../../docs/http.md", import.meta.url));
+  const missing = Object.keys(HTTP_ERRORS).filter((code) => !doc.includes(`\`${code}\``));
+  assertEquals(missing, []);
+});
