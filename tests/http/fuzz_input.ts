@@ -37,8 +37,11 @@ const PIECES = [
 
 /** The valid and invalid fixture requests, as seeds for mutation. */
 export function seeds(): Uint8Array[] {
-  return loadFixtures().map((f) => f.bytes);
+  cached ??= loadFixtures().map((f) => f.bytes);
+  return cached;
 }
+
+let cached: Uint8Array[] | null = null;
 
 function pick<T>(rand: () => number, list: readonly T[]): T {
   return list[Math.floor(rand() * list.length)]!;
