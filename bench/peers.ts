@@ -13,7 +13,7 @@ export interface Requirement {
 }
 
 /** Which app a peer runs; a scenario names one app per family (see scenarios.ts). */
-export type AppFamily = "denocorn" | "wsgi" | "deno";
+export type AppFamily = "denocorn" | "wsgi" | "deno" | "serve" | "node" | "nginx";
 
 /** What a peer gets when it is started. */
 export interface StartContext {
@@ -23,8 +23,6 @@ export interface StartContext {
   port: number;
   /** Worker processes to run. */
   workers: number;
-  /** The app, as the scenario names it for this peer's family. */
-  app: string;
   /** Aborting makes a pending start reject (the processes already spawned are stopped). */
   signal: AbortSignal;
 }
@@ -212,7 +210,7 @@ function readStat(pid: number): { ppid: number; start: string } | null {
   }
 }
 
-function descendants(root: number): Proc[] {
+export function descendants(root: number): Proc[] {
   if (Deno.build.os !== "linux") return [];
   const children = new Map<number, Proc[]>();
   for (const e of Deno.readDirSync("/proc")) {
@@ -320,7 +318,7 @@ function startFailure(procs: ManagedProcess[], e: unknown): Error {
 }
 
 /** Starts processes, waits with `ready`, and returns them as one Server (stopped on failure). */
-async function startServer(
+export async function startServer(
   spawn: () => ManagedProcess[],
   ready: (procs: ManagedProcess[]) => Promise<void>,
 ): Promise<Server> {
@@ -339,145 +337,5 @@ async function startServer(
   } catch (e) {
     await server.stop();
     throw startFailure(procs, e);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The peer table
-
-const DENO: Requirement = {
-  bin: Deno.execPath(),
-  versionArgs: ["--version"],
-  install: "https://docs.deno.com/runtime/getting_started/installation/",
-};
-const GUNICORN: Requirement = {
-  bin: "gunicorn",
-  versionArgs: ["--version"],
-  install: "apt-get install -y gunicorn   (or: pip install gunicorn)",
-};
-
-function fill(template: string, ctx: StartContext): string {
-  return template.replaceAll("{port}", String(ctx.port))
-    .replaceAll("{workers}", String(ctx.workers))
-    .replaceAll("{app}", ctx.app);
-}
-
-function denocorn(workerClass: string): Peer {
-  const command =
-    `deno run -A main.ts {app} --bind 127.0.0.1:{port} --workers {workers} --worker-class ${workerClass}`;
-  return {
-    name: `denocorn-${workerClass}`,
-    label: `denocorn ${workerClass}`,
-    family: "denocorn",
-    requires: [DENO],
-    command,
-    start: (ctx) =>
-      startServer(
-        () => [
-          new ManagedProcess(
-            `denocorn ${workerClass}`,
-            Deno.execPath(),
-            fill(command, ctx).split(" ").slice(1),
-            { cwd: ctx.root, env: { NO_COLOR: "1" } },
-          ),
-        ],
-        (procs) => waitHttp(ctx.port, procs, ctx.signal),
-      ),
-  };
-}
-
-function gunicorn(workerClass: string): Peer {
-  const command =
-    `gunicorn -w {workers} -k ${workerClass} -b 127.0.0.1:{port} --log-level warning --chdir bench/apps {app}`;
-  return {
-    name: `gunicorn-${workerClass}`,
-    label: `gunicorn ${workerClass}`,
-    family: "wsgi",
-    requires: [GUNICORN],
-    command,
-    start: (ctx) =>
-      startServer(
-        () => [
-          new ManagedProcess(
-            `gunicorn ${workerClass}`,
-            "gunicorn",
-            fill(command, ctx).split(" ").slice(1),
-            { cwd: ctx.root, env: { NO_COLOR: "1" } },
-          ),
-        ],
-        (procs) => waitHttp(ctx.port, procs, ctx.signal),
-      ),
-  };
-}
-
-/** N independent `Deno.serve` processes on one port with `reusePort` (Linux). */
-const denoServe: Peer = {
-  name: "deno-serve-close",
-  label: "Deno.serve (close)",
-  family: "deno",
-  requires: [DENO],
-  command:
-    "{workers} x deno run -A --unstable-net {app} {port}   (reusePort: true, connection: close)",
-  start: (ctx) =>
-    startServer(
-      () =>
-        Array.from(
-          { length: ctx.workers },
-          (_, i) =>
-            new ManagedProcess(`Deno.serve #${i + 1}`, Deno.execPath(), [
-              "run",
-              "-A",
-              "--unstable-net",
-              ctx.app,
-              String(ctx.port),
-            ], { cwd: ctx.root, env: { NO_COLOR: "1" } }),
-        ),
-      async (procs) => {
-        // Every process must be listening, or the first would take all the connections.
-        await Promise.all(
-          procs.map((p) => p.waitForOutput(/^ready /m, READY_TIMEOUT_MS, ctx.signal)),
-        );
-        await waitHttp(ctx.port, procs, ctx.signal);
-      },
-    ),
-};
-
-/** Every peer, in report order. The baseline is the one ratios are taken against. */
-export const PEERS: readonly Peer[] = [
-  denocorn("sync"),
-  gunicorn("sync"),
-  denoServe,
-];
-
-/** The peer every other one is compared with. */
-export const BASELINE = "gunicorn-sync";
-
-/**
- * Checks a peer's requirements. Returns null when all are there, else a line saying what is
- * missing and how to install it.
- */
-export async function missingRequirement(peer: Peer): Promise<string | null> {
-  for (const r of peer.requires) {
-    if ((await versionOf(r)) === null) {
-      return `${peer.name}: skipped, \`${r.bin}\` not found; install it with: ${r.install}`;
-    }
-  }
-  return null;
-}
-
-/** First line of `bin versionArgs` (stdout or stderr), or null if the program is missing. */
-export async function versionOf(r: { bin: string; versionArgs: string[] }): Promise<string | null> {
-  try {
-    const out = await new Deno.Command(r.bin, {
-      args: r.versionArgs,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-    return text.trim().split("\n")[0]?.trim() ?? "";
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
   }
 }

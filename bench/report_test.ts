@@ -1,5 +1,13 @@
 import { strictEqual, throws } from "node:assert/strict";
-import { median, type PeerRuns, ratio, summarize, summaryTable } from "./report.ts";
+import {
+  median,
+  type PeerRuns,
+  ratio,
+  rssTable,
+  summarize,
+  summaryTable,
+  targetLines,
+} from "./report.ts";
 import type { WrkResult } from "./wrk.ts";
 
 function sample(rps: number, p99Ms = 2, readErrors = 0): WrkResult {
@@ -46,4 +54,36 @@ Deno.test("ratios against the baseline, and no number for a peer without samples
   strictEqual(t.includes("| fast | 250 | 250–250 |"), true);
   strictEqual(t.includes("| 2.50x |"), true);
   strictEqual(t.includes("| gone | skipped: `x` not found | — |"), true);
+});
+
+Deno.test("targetLines checks req/s targets as at-least and p99 targets as at-most", () => {
+  const runs: PeerRuns[] = [
+    { name: "a", label: "A", samples: [sample(300, 4)], failures: [] },
+    { name: "b", label: "B", samples: [sample(100, 10)], failures: [] },
+  ];
+  const lines = targetLines({
+    name: "s",
+    description: "",
+    wrkCommand: "",
+    apps: [],
+    runs,
+    targets: [
+      { peer: "a", against: "b", ratio: 2.5, metric: "rps" },
+      { peer: "a", against: "b", ratio: 0.5, metric: "p99" },
+      { peer: "a", against: "b", ratio: 0.3, metric: "p99" },
+      { peer: "a", against: "zzz", ratio: 1, metric: "rps" },
+    ],
+  });
+  strictEqual(lines[0], "Target: A req/s ≥ 2.50x B: measured 3.00x, met.");
+  strictEqual(lines[1], "Target: A p99 ≤ 0.50x B: measured 0.40x, met.");
+  strictEqual(lines[2], "Target: A p99 ≤ 0.30x B: measured 0.40x, NOT met.");
+  strictEqual(lines[3], "Target: A req/s ≥ 1.00x zzz: not measured in this run.");
+});
+
+Deno.test("rssTable compares median worker RSS with the baseline", () => {
+  const t = rssTable([
+    { name: "d", label: "denocorn", workersKiB: [60 * 1024, 62 * 1024], totalKiB: 180 * 1024 },
+    { name: "b", label: "bare", workersKiB: [50 * 1024, 50 * 1024], totalKiB: 100 * 1024 },
+  ], "b");
+  strictEqual(t.includes("| denocorn | 2 | 61.0 MiB | 180.0 MiB | 1.22x |"), true);
 });

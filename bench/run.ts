@@ -7,28 +7,29 @@
  */
 
 import { parseArgs } from "node:util";
-import {
-  BASELINE,
-  freePort,
-  missingRequirement,
-  type Peer,
-  PEERS,
-  stopAll,
-  versionOf,
-} from "./peers.ts";
+import { descendants, freePort, type Peer, stopAll } from "./peers.ts";
+import { BASELINE, missingRequirement, PEERS, versionOf } from "./peer_table.ts";
+import { barChart } from "./chart.ts";
+import { runMixed, toSample } from "./mixed_client.ts";
 import {
   type MachineFacts,
   markdown,
+  median,
   type PeerRuns,
   type Report,
+  type RssRow,
+  rssTable,
   type ScenarioResult,
   scenarioSection,
 } from "./report.ts";
 import { type Scenario, SCENARIOS } from "./scenarios.ts";
-import { runWrk, socketErrorCount, wrkArgs, type WrkOptions } from "./wrk.ts";
+import { runWrk, socketErrorCount, wrkArgs } from "./wrk.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const DOC = `${ROOT}/docs/benchmarks.md`;
+const CHART = `${ROOT}/docs/benchmarks.svg`;
+/** The peer whose single process is "a bare Deno.serve process" for the memory target. */
+const RSS_BASELINE = "deno-reuseport";
 
 const USAGE = `usage: deno task bench [options]
 
@@ -38,7 +39,8 @@ const USAGE = `usage: deno task bench [options]
   --workers N       worker processes per server (default 2)
   --only a,b        servers to run (default all): ${PEERS.map((p) => p.name).join(", ")}
   --scenario a,b    scenarios to run (default all): ${SCENARIOS.map((s) => s.name).join(", ")}
-  --write           rewrite docs/benchmarks.md with the results
+  --no-rss          skip the memory measurement (7)
+  --write           rewrite docs/benchmarks.md and docs/benchmarks.svg with the results
   -h, --help        this text
 
 Needs wrk (apt-get install -y wrk); peers whose program is missing are skipped.`;
@@ -51,6 +53,7 @@ interface Options {
   peers: Peer[];
   scenarios: Scenario[];
   write: boolean;
+  rss: boolean;
 }
 
 class UsageError extends Error {}
@@ -87,6 +90,7 @@ function parseOptions(args: string[]): Options | null {
       only: { type: "string" },
       scenario: { type: "string" },
       write: { type: "boolean", default: false },
+      "no-rss": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -101,6 +105,7 @@ function parseOptions(args: string[]): Options | null {
     peers: pick("server", PEERS, values.only),
     scenarios: pick("scenario", SCENARIOS, values.scenario),
     write: values.write ?? false,
+    rss: !(values["no-rss"] ?? false),
   };
 }
 
@@ -150,17 +155,12 @@ async function measure(
   opts: Options,
   runs: PeerRuns,
   signal: AbortSignal,
+  script: string | null,
 ): Promise<void> {
   const port = freePort();
   let server;
   try {
-    server = await peer.start({
-      root: ROOT,
-      port,
-      workers: opts.workers,
-      app: scenario.apps[peer.family]!,
-      signal,
-    });
+    server = await peer.start({ root: ROOT, port, workers: opts.workers, signal });
   } catch (e) {
     if (signal.aborted) throw e;
     const msg = `start failed: ${(e as Error).message}`;
@@ -169,31 +169,93 @@ async function measure(
     return;
   }
   try {
-    const wrk = (durationSec: number): WrkOptions => ({
-      url: `http://127.0.0.1:${port}${scenario.path}`,
-      threads: scenario.threads,
-      connections: scenario.connections,
-      durationSec,
-      headers: scenario.headers,
-      signal,
-    });
-    if (opts.warmupSec > 0) await runWrk(wrk(opts.warmupSec));
-    const r = await runWrk(wrk(opts.durationSec));
+    const once = async (durationSec: number) => {
+      if (scenario.driver === "mixed") {
+        return toSample(await runMixed(port, scenario.connections, durationSec, scenario.path));
+      }
+      return await runWrk({
+        url: `http://127.0.0.1:${port}${scenario.path}`,
+        threads: scenario.threads,
+        connections: scenario.connections,
+        durationSec,
+        headers: scenario.headers,
+        ...(script === null ? {} : { script }),
+        signal,
+      });
+    };
+    if (opts.warmupSec > 0) await once(opts.warmupSec);
+    const r = await once(opts.durationSec);
     runs.samples.push(r);
     const errs = socketErrorCount(r.socketErrors);
     console.error(
-      `  ${peer.name.padEnd(18)} ${Math.round(r.requestsPerSec).toString().padStart(7)} req/s  ` +
+      `  ${peer.name.padEnd(20)} ${Math.round(r.requestsPerSec).toString().padStart(7)} req/s  ` +
         `p50 ${fmtMs(r.latency.p50Ms)}  p99 ${fmtMs(r.latency.p99Ms)}  ` +
-        `non-2xx ${r.non2xx}  socket errors ${errs}  (pids ${server.pids.join(",")})`,
+        `non-2xx ${r.non2xx}  socket errors ${errs}`,
     );
   } catch (e) {
     if (signal.aborted) throw e;
-    const msg = `wrk failed: ${(e as Error).message}`;
+    const msg = `load failed: ${(e as Error).message}`;
     runs.failures.push(msg);
     console.error(`  ${peer.name}: ${msg}`);
   } finally {
     await server.stop();
   }
+}
+
+/** VmRSS in KiB of a process, or 0 when it is gone. */
+function rssKiB(pid: number): number {
+  try {
+    return Number(/^VmRSS:\s+(\d+)/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** 7: each peer's worker RSS after a short keep-alive hello load. */
+async function measureRss(peers: Peer[], opts: Options, signal: AbortSignal): Promise<RssRow[]> {
+  const rows: RssRow[] = [];
+  for (const peer of peers) {
+    if (peer.name === "nginx") continue;
+    const port = freePort();
+    let server;
+    try {
+      server = await peer.start({ root: ROOT, port, workers: opts.workers, signal });
+    } catch (e) {
+      console.error(`  ${peer.name}: start failed: ${(e as Error).message.split("\n")[0]}`);
+      continue;
+    }
+    try {
+      await runWrk({
+        url: `http://127.0.0.1:${port}/`,
+        threads: 2,
+        connections: 32,
+        durationSec: 2,
+        headers: [],
+        signal,
+      });
+      const tops = server.pids;
+      const kids = tops.flatMap((p) => descendants(p).map((d) => d.pid));
+      // Workers: the children when the server forks them, else its own processes.
+      const workers = kids.length > 0 ? kids.filter((p) => rssKiB(p) > 0) : tops;
+      const all = [...tops, ...kids];
+      rows.push({
+        name: peer.name,
+        label: peer.label,
+        workersKiB: workers.map(rssKiB).filter((k) => k > 0),
+        totalKiB: all.reduce((a, p) => a + rssKiB(p), 0),
+      });
+      console.error(
+        `  ${peer.name.padEnd(20)} workers ${workers.length}, RSS ${
+          workers.map((p) => Math.round(rssKiB(p) / 1024)).join(", ")
+        } MiB`,
+      );
+    } catch (e) {
+      console.error(`  ${peer.name}: ${(e as Error).message.split("\n")[0]}`);
+    } finally {
+      await server.stop();
+    }
+  }
+  return rows;
 }
 
 async function bench(opts: Options, signal: AbortSignal): Promise<number> {
@@ -213,7 +275,12 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
   }
   const results: ScenarioResult[] = [];
   for (const scenario of opts.scenarios) {
-    const peers = opts.peers.filter((p) => scenario.apps[p.family] !== undefined);
+    const peers = opts.peers.filter((p) => scenario.families.includes(p.family));
+    let script: string | null = null;
+    if (scenario.script !== undefined) {
+      script = await Deno.makeTempFile({ suffix: ".lua" });
+      await Deno.writeTextFile(script, scenario.script);
+    }
     const runs = new Map<string, PeerRuns>(
       peers.map((p) => {
         const r: PeerRuns = { name: p.name, label: p.label, samples: [], failures: [] };
@@ -232,28 +299,39 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
       console.error(`round ${round + 1}/${opts.rounds}: ${order.map((p) => p.name).join(" ")}`);
       for (const peer of order) {
         if (signal.aborted) throw new Error("interrupted");
-        await measure(peer, scenario, opts, runs.get(peer.name)!, signal);
+        await measure(peer, scenario, opts, runs.get(peer.name)!, signal, script);
       }
     }
+    if (script !== null) await Deno.remove(script);
     results.push({
       name: scenario.name,
       description: scenario.description,
-      wrkCommand: "wrk " +
-        wrkArgs({
-          url: `http://127.0.0.1:PORT${scenario.path}`,
-          threads: scenario.threads,
-          connections: scenario.connections,
-          durationSec: opts.durationSec,
-          headers: scenario.headers.map((h) => `"${h}"`),
-        }).join(" "),
-      apps: peers.map((p) => `${p.label}: \`${scenario.apps[p.family]}\``),
-      ...(scenario.target === undefined ? {} : { target: scenario.target }),
+      wrkCommand: scenario.driver === "mixed"
+        ? `bench/mixed_client.ts: ${scenario.connections} clients, ${opts.durationSec} s, ` +
+          `every 20th request GET /slow, the rest GET ${scenario.path}, Connection: close`
+        : "wrk " +
+          wrkArgs({
+            url: `http://127.0.0.1:PORT${scenario.path}`,
+            threads: scenario.threads,
+            connections: scenario.connections,
+            durationSec: opts.durationSec,
+            headers: scenario.headers.map((h) => `"${h}"`),
+            ...(scenario.script === undefined ? {} : { script: "post.lua" }),
+          }).join(" "),
+      apps: [],
+      targets: scenario.targets,
       runs: [...runs.values()],
     });
   }
 
+  let rss: RssRow[] = [];
+  if (opts.rss) {
+    console.error("memory: worker RSS after a 2 s keep-alive load");
+    rss = await measureRss(opts.peers.filter((p) => !skipped.has(p.name)), opts, signal);
+  }
   console.log("");
   for (const s of results) console.log(scenarioSection(s, BASELINE) + "\n");
+  if (rss.length > 0) console.log(rssTable(rss, RSS_BASELINE) + "\n");
 
   if (opts.write) {
     const report: Report = {
@@ -269,8 +347,21 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
       scenarios: results,
       baseline: BASELINE,
       notes: [...skipped.values()],
+      rss,
+      rssBaseline: RSS_BASELINE,
     };
     await Deno.writeTextFile(DOC, markdown(report));
+    await Deno.writeTextFile(
+      CHART,
+      barChart(results.map((s) => ({
+        title: s.description,
+        bars: s.runs.flatMap((r) =>
+          r.samples.length === 0
+            ? []
+            : [{ label: r.label, value: median(r.samples.map((x) => x.requestsPerSec)) }]
+        ),
+      }))),
+    );
     // `deno fmt --check` runs over the whole repo; leave the doc in its canonical form.
     const fmt = await new Deno.Command(Deno.execPath(), {
       args: ["fmt", "--quiet", DOC],

@@ -1,43 +1,116 @@
 /**
- * @module The scenario table: what wrk asks for, and which app each family of peers runs for
- * it. A peer whose family has no app in a scenario is left out of that scenario.
+ * @module The scenario table: what the load generator asks for, which peer families take part,
+ * and the targets the report checks.
  */
 
 import type { AppFamily } from "./peers.ts";
 
+/** A goal: `peer`'s metric compared with `against`'s (`rps`: at least ratio×; `p99`: at most). */
+export interface Target {
+  peer: string;
+  against: string;
+  ratio: number;
+  metric: "rps" | "p99";
+}
+
+/** One scenario. */
 export interface Scenario {
   /** CLI name (`--scenario`). */
   name: string;
   /** One line for the report. */
   description: string;
-  /** Request path. */
+  /** `wrk` drives it, or `mixed` (bench/mixed_client.ts: 1 request in 20 is slow). */
+  driver: "wrk" | "mixed";
+  /** Request path (for `mixed`, the fast path; the slow one is `/slow`). */
   path: string;
   /** Extra request headers, `Name: value`. */
   headers: readonly string[];
-  /** wrk threads and connections. */
+  /** wrk threads and connections (for `mixed`: connections = concurrent clients). */
   threads: number;
   connections: number;
-  /** The app per family: a denocorn `module:attr`, a gunicorn `module:attr` (cwd bench/apps), a
-   * Deno script path. */
-  apps: Partial<Record<AppFamily, string>>;
-  /** A goal the report checks: median req/s of `peer` ≥ `ratio` × that of `against`. */
-  target?: { peer: string; against: string; ratio: number };
+  /** A wrk Lua script (POST bodies). */
+  script?: string;
+  /** Families that can run it (nginx only answers a fixed 200). */
+  families: readonly AppFamily[];
+  targets: readonly Target[];
 }
+
+const APP_FAMILIES: AppFamily[] = ["denocorn", "wsgi", "serve", "deno", "node"];
 
 export const SCENARIOS: readonly Scenario[] = [
   {
+    name: "hello-keepalive",
+    description: "1. GET / → 200 `Hello, world!`, HTTP/1.1 keep-alive, 32 connections",
+    driver: "wrk",
+    path: "/",
+    headers: [],
+    threads: 2,
+    connections: 32,
+    families: [...APP_FAMILIES, "nginx"],
+    targets: [{ peer: "denocorn-async", against: "deno-serve-parallel", ratio: 1, metric: "rps" }],
+  },
+  {
     name: "hello-close",
-    description:
-      "GET / → 200 `Hello, world!`, a new connection per request (client sends `Connection: close`)",
+    description: "2. GET / with `Connection: close`: a new connection per request",
+    driver: "wrk",
     path: "/",
     headers: ["Connection: close"],
     threads: 2,
     connections: 32,
-    apps: {
-      denocorn: "bench/apps/hello.ts:app",
-      wsgi: "hello_wsgi:app",
-      deno: "bench/apps/deno_serve_close.ts",
-    },
-    target: { peer: "denocorn-sync", against: "gunicorn-sync", ratio: 2.5 },
+    families: [...APP_FAMILIES, "nginx"],
+    targets: [
+      { peer: "denocorn-sync", against: "gunicorn-sync", ratio: 2.5, metric: "rps" },
+      { peer: "denocorn-sync", against: "deno-reuseport", ratio: 1, metric: "rps" },
+    ],
+  },
+  {
+    name: "body-64k",
+    description: "3. GET /64k → a 64 KiB response body, keep-alive",
+    driver: "wrk",
+    path: "/64k",
+    headers: [],
+    threads: 2,
+    connections: 32,
+    families: APP_FAMILIES,
+    targets: [{ peer: "denocorn-async", against: "deno-serve-parallel", ratio: 1, metric: "rps" }],
+  },
+  {
+    name: "post-256k",
+    description: "4. POST /echo with a 256 KiB body, echoed back, keep-alive",
+    driver: "wrk",
+    path: "/echo",
+    headers: [],
+    threads: 2,
+    connections: 32,
+    script: 'wrk.method = "POST"\nwrk.body = string.rep("x", 262144)\n' +
+      'wrk.headers["Content-Type"] = "application/octet-stream"\n',
+    families: APP_FAMILIES,
+    targets: [{ peer: "denocorn-async", against: "deno-serve-parallel", ratio: 1, metric: "rps" }],
+  },
+  {
+    name: "sleep-20ms",
+    description: "5. GET /sleep: the handler awaits 20 ms (what the sync model costs), keep-alive",
+    driver: "wrk",
+    path: "/sleep",
+    headers: [],
+    threads: 2,
+    connections: 32,
+    families: APP_FAMILIES,
+    targets: [],
+  },
+  {
+    name: "mixed-slow",
+    description: "6. 1 request in 20 takes 500 ms (`/slow`), the rest are fast (`/fast`); " +
+      "`Connection: close`, 32 clients; p99 of the fast requests",
+    driver: "mixed",
+    path: "/fast",
+    headers: ["Connection: close"],
+    threads: 1,
+    connections: 32,
+    families: APP_FAMILIES,
+    targets: [
+      { peer: "denocorn-async", against: "deno-reuseport", ratio: 0.5, metric: "p99" },
+      { peer: "denocorn-async", against: "deno-serve-parallel", ratio: 0.5, metric: "p99" },
+    ],
   },
 ];

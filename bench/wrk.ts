@@ -113,6 +113,8 @@ export interface WrkOptions {
   connections: number;
   durationSec: number;
   headers: readonly string[];
+  /** Path of a Lua script (`-s`), e.g. to POST a body. */
+  script?: string;
   /** Aborting kills wrk (SIGTERM, then SIGKILL) and makes runWrk reject. */
   signal?: AbortSignal;
 }
@@ -126,6 +128,7 @@ export function wrkArgs(opts: WrkOptions): string[] {
     "--latency",
   ];
   for (const h of opts.headers) args.push("-H", h);
+  if (opts.script !== undefined) args.push("-s", opts.script);
   args.push(opts.url);
   return args;
 }

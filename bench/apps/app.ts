@@ -1,0 +1,37 @@
+/**
+ * @module The benchmark app, one fetch handler for every scenario: `/` hello, `/64k` a 64 KiB
+ * body, `/echo` echoes a POST, `/sleep` awaits 20 ms, `/slow` awaits 500 ms, `/fast` hello.
+ * denocorn loads it as `bench/apps/app.ts:app`; the Deno.serve and deno serve peers import it.
+ */
+
+const HELLO = "Hello, world!\n";
+const BODY_64K = new Uint8Array(64 * 1024).fill(120);
+const TEXT = { "content-type": "text/plain;charset=UTF-8" };
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The handler. */
+export async function app(req: Request): Promise<Response> {
+  const path = new URL(req.url).pathname;
+  switch (path) {
+    case "/64k":
+      return new Response(BODY_64K, { headers: { "content-type": "application/octet-stream" } });
+    case "/echo":
+      return new Response(await req.arrayBuffer(), {
+        headers: { "content-type": "application/octet-stream" },
+      });
+    case "/sleep":
+      await sleep(20);
+      return new Response(HELLO, { headers: TEXT });
+    case "/slow":
+      await sleep(500);
+      return new Response(HELLO, { headers: TEXT });
+    default:
+      return new Response(HELLO, { headers: TEXT });
+  }
+}
+
+/** `deno serve` style export, for `deno serve --parallel`. */
+export default { fetch: app };

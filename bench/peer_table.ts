@@ -1,0 +1,228 @@
+/**
+ * @module The peer table: every server the benchmark compares and how to start it on a port.
+ * Each family runs the same paths (bench/apps/app.ts and its WSGI and Node twins); nginx answers
+ * a fixed 200 as the ceiling.
+ */
+
+import {
+  ManagedProcess,
+  type Peer,
+  READY_TIMEOUT_MS,
+  type Requirement,
+  type StartContext,
+  startServer,
+  waitHttp,
+} from "./peers.ts";
+
+const DENO: Requirement = {
+  bin: Deno.execPath(),
+  versionArgs: ["--version"],
+  install: "https://docs.deno.com/runtime/getting_started/installation/",
+};
+const GUNICORN: Requirement = {
+  bin: "gunicorn",
+  versionArgs: ["--version"],
+  install: "apt-get install -y gunicorn   (or: pip install gunicorn)",
+};
+const NODE: Requirement = {
+  bin: "node",
+  versionArgs: ["--version"],
+  install: "apt-get install -y nodejs",
+};
+const NGINX: Requirement = {
+  bin: "nginx",
+  versionArgs: ["-v"],
+  install: "apt-get install -y nginx",
+};
+
+function fill(template: string, ctx: StartContext): string {
+  return template.replaceAll("{port}", String(ctx.port)).replaceAll(
+    "{workers}",
+    String(ctx.workers),
+  );
+}
+
+/** The arguments of a documented command line (a trailing `   (note)` is not part of it). */
+function argv(command: string): string[] {
+  return command.split("   (")[0]!.split(" ").filter((a) => a !== "").slice(1);
+}
+
+/** A peer that is one command line (its own arbiter or primary) waited on over HTTP. */
+function single(
+  name: string,
+  label: string,
+  family: Peer["family"],
+  requires: Requirement[],
+  bin: string,
+  command: string,
+  env: Record<string, string> = {},
+): Peer {
+  return {
+    name,
+    label,
+    family,
+    requires,
+    command,
+    start: (ctx) =>
+      startServer(
+        () => [
+          new ManagedProcess(label, bin, argv(fill(command, ctx)), {
+            cwd: ctx.root,
+            env: { NO_COLOR: "1", ...env, DENO_JOBS: String(ctx.workers) },
+          }),
+        ],
+        (procs) => waitHttp(ctx.port, procs, ctx.signal),
+      ),
+  };
+}
+
+function denocorn(workerClass: string): Peer {
+  return single(
+    `denocorn-${workerClass}`,
+    `denocorn ${workerClass}`,
+    "denocorn",
+    [DENO],
+    Deno.execPath(),
+    `deno run -A main.ts bench/apps/app.ts:app --bind 127.0.0.1:{port} --workers {workers} ` +
+      `--worker-class ${workerClass} --log-level warning`,
+  );
+}
+
+function gunicorn(workerClass: string, extra = ""): Peer {
+  return single(
+    `gunicorn-${workerClass}`,
+    `gunicorn ${workerClass}`,
+    "wsgi",
+    [GUNICORN],
+    "gunicorn",
+    `gunicorn -w {workers} -k ${workerClass}${extra} -b 127.0.0.1:{port} --log-level warning ` +
+      `--chdir bench/apps app_wsgi:app`,
+  );
+}
+
+/** N independent `Deno.serve` processes on one port with `reusePort` (Linux). */
+const denoServeReusePort: Peer = {
+  name: "deno-reuseport",
+  label: "Deno.serve reusePort",
+  family: "deno",
+  requires: [DENO],
+  command: "{workers} x deno run -A --unstable-net bench/apps/deno_serve.ts {port}   (reusePort)",
+  start: (ctx) =>
+    startServer(
+      () =>
+        Array.from(
+          { length: ctx.workers },
+          (_, i) =>
+            new ManagedProcess(`Deno.serve #${i + 1}`, Deno.execPath(), [
+              "run",
+              "-A",
+              "--unstable-net",
+              "bench/apps/deno_serve.ts",
+              String(ctx.port),
+            ], { cwd: ctx.root, env: { NO_COLOR: "1" } }),
+        ),
+      async (procs) => {
+        // Every process must be listening, or the first would take all the connections.
+        await Promise.all(
+          procs.map((p) => p.waitForOutput(/^ready /m, READY_TIMEOUT_MS, ctx.signal)),
+        );
+        await waitHttp(ctx.port, procs, ctx.signal);
+      },
+    ),
+};
+
+/** nginx answering a fixed 200 from 2 worker processes: the ceiling of the loopback setup. */
+const nginx: Peer = {
+  name: "nginx",
+  label: "nginx (fixed 200)",
+  family: "nginx",
+  requires: [NGINX],
+  command: "nginx -p TMP -c nginx.conf -g 'daemon off;'   (worker_processes {workers}; return 200)",
+  start: (ctx) => {
+    const dir = Deno.makeTempDirSync({ prefix: "denocorn-bench-nginx-" });
+    Deno.mkdirSync(`${dir}/logs`);
+    Deno.writeTextFileSync(
+      `${dir}/nginx.conf`,
+      `worker_processes ${ctx.workers};\npid ${dir}/nginx.pid;\nerror_log ${dir}/logs/error.log;\n` +
+        `events { worker_connections 4096; }\nhttp {\n  access_log off;\n  keepalive_requests 1000000;\n` +
+        `  client_body_temp_path ${dir};\n  proxy_temp_path ${dir};\n  fastcgi_temp_path ${dir};\n` +
+        `  uwsgi_temp_path ${dir};\n  scgi_temp_path ${dir};\n` +
+        `  server {\n    listen 127.0.0.1:${ctx.port};\n    location / {\n` +
+        `      default_type text/plain;\n      return 200 "Hello, world!\\n";\n    }\n  }\n}\n`,
+    );
+    return startServer(
+      () => [
+        new ManagedProcess("nginx", "nginx", [
+          "-p",
+          dir,
+          "-c",
+          `${dir}/nginx.conf`,
+          "-g",
+          "daemon off;",
+        ], {
+          cwd: ctx.root,
+        }),
+      ],
+      (procs) => waitHttp(ctx.port, procs, ctx.signal),
+    );
+  },
+};
+
+/** Every peer, in report order. */
+export const PEERS: readonly Peer[] = [
+  denocorn("sync"),
+  denocorn("async"),
+  gunicorn("sync"),
+  gunicorn("gthread", " --threads 4"),
+  single(
+    "deno-serve-parallel",
+    "deno serve --parallel",
+    "serve",
+    [DENO],
+    Deno.execPath(),
+    "deno serve --parallel -A --host 127.0.0.1 --port {port} bench/apps/app.ts   (DENO_JOBS={workers})",
+  ),
+  denoServeReusePort,
+  single(
+    "node-cluster",
+    "Node cluster",
+    "node",
+    [NODE],
+    "node",
+    "node bench/apps/node_cluster.mjs {port} {workers}",
+  ),
+  nginx,
+];
+
+/** The peer every other one is compared with in the first column. */
+export const BASELINE = "gunicorn-sync";
+
+/**
+ * Checks a peer's requirements. Returns null when all are there, else a line saying what is
+ * missing and how to install it.
+ */
+export async function missingRequirement(peer: Peer): Promise<string | null> {
+  for (const r of peer.requires) {
+    if ((await versionOf(r)) === null) {
+      return `${peer.name}: skipped, \`${r.bin}\` not found; install it with: ${r.install}`;
+    }
+  }
+  return null;
+}
+
+/** First line of `bin versionArgs` (stdout or stderr), or null if the program is missing. */
+export async function versionOf(r: { bin: string; versionArgs: string[] }): Promise<string | null> {
+  try {
+    const out = await new Deno.Command(r.bin, {
+      args: r.versionArgs,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    return text.trim().split("\n")[0]?.trim() ?? "";
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
