@@ -101,10 +101,17 @@ function offset(date: Date): string {
  * }
  * ```
  */
-export function formatErrorLine(date: Date, pid: number, level: string, message: string): string {
+export function formatErrorLine(
+  date: Date,
+  pid: number,
+  level: string,
+  message: string,
+  name: string | null = null,
+): string {
   const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
   const time = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
-  return `[${day} ${time} ${offset(date)}] [${pid}] [${level.toUpperCase()}] ${message}`;
+  const who = name === null ? pid : `${name}:${pid}`;
+  return `[${day} ${time} ${offset(date)}] [${who}] [${level.toUpperCase()}] ${message}`;
 }
 
 /** `[10/Oct/2000:13:55:36 -0700]`, Apache's common log time, local. */
@@ -296,6 +303,8 @@ const state = {
   configured: false,
   access: null as ((a: AccessAtoms) => string) | null,
   files: [] as FileTarget[],
+  /** `--name`: shown with the pid in error log lines. */
+  name: null as string | null,
 };
 
 function render(record: LogRecord): string {
@@ -317,7 +326,7 @@ function describeError(err: unknown): string {
 
 function errorLine(record: LogRecord): string {
   const date = new Date(record.timestamp);
-  const line = formatErrorLine(date, Deno.pid, LABEL[record.level], render(record));
+  const line = formatErrorLine(date, Deno.pid, LABEL[record.level], render(record), state.name);
   const err = record.properties.error;
   return err === undefined ? `${line}\n` : `${line}\n${describeError(err)}\n`;
 }
@@ -383,6 +392,7 @@ export async function setupLogging(opts: LoggingOptions): Promise<void> {
   state.files = [...opened.values()];
   state.threshold = threshold;
   state.access = format;
+  state.name = opts.procName ?? null;
   state.configured = true;
 }
 
@@ -408,7 +418,7 @@ export function accessLogEnabled(): boolean {
 
 function emit(level: LogLevelName, msg: string, err?: unknown): void {
   if (!state.configured) {
-    const line = formatErrorLine(new Date(), Deno.pid, level, msg);
+    const line = formatErrorLine(new Date(), Deno.pid, level, msg, state.name);
     stdTarget(Deno.stderr).write(
       err === undefined ? `${line}\n` : `${line}\n${describeError(err)}\n`,
     );

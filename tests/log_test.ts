@@ -433,3 +433,8 @@ Deno.test("log writes to stderr before setupLogging runs", async () => {
   assertEquals(r.stdout, "");
   assertMatch(r.stderr, /^\[[^\]]+\] \[\d+\] \[CRITICAL\] Worker failed to boot: bad fds\n$/);
 });
+
+Deno.test("formatErrorLine() shows --name with the pid", () => {
+  const line = formatErrorLine(new Date(), 42, "info", "hello", "myapp");
+  assertMatch(line, /\] \[myapp:42\] \[INFO\] hello$/);
+});

@@ -388,6 +388,6 @@ export const SETTINGS: readonly SettingSpec[] = [
     flags: ["-n", "--name"],
     type: "nullable string",
     meta: "STRING",
-    help: "A name for the processes in logs and process listings; defaults to the app.",
+    help: "A name shown with the pid in every error log line, e.g. `[myapp:2007]`.",
   },
 ];

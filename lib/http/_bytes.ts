@@ -1,6 +1,6 @@
 /** @module Byte classes and decoders shared by the head parser and the chunked decoder. */
 
-import { HttpParseError } from "./errors.ts";
+import { type HttpErrorCode, HttpParseError } from "./errors.ts";
 
 /** Carriage return. */
 export const CR = 13;
@@ -98,4 +98,32 @@ export function splitList(value: string): string[] {
     if (item !== "") out.push(item);
   }
   return out;
+}
+
+/**
+ * Index of the CR of the CRLF ending the line at `start`, or -1 when the line is not complete
+ * yet. RFC 9112 §2.2: a bare LF, or a CR not followed by LF, is rejected rather than guessed at.
+ * A line (complete or not) longer than `max` bytes throws `tooLong` with `detail`.
+ */
+export function crlfLineEnd(
+  buf: Uint8Array,
+  start: number,
+  max: number,
+  tooLong: HttpErrorCode,
+  detail: string,
+): number {
+  const lf = buf.indexOf(LF, start);
+  const end = lf < 0 ? buf.length : lf;
+  const cr = buf.indexOf(CR, start);
+  if (cr >= 0 && cr < end - 1) throw new HttpParseError("BARE_CR", "Cannot parse line: bare CR");
+  if (lf < 0) {
+    // A CR at the very end may still be followed by LF; anything longer than allowed fails now.
+    if (end - start - (cr === end - 1 ? 1 : 0) > max) throw new HttpParseError(tooLong, detail);
+    return -1;
+  }
+  if (lf === start || cr !== lf - 1) {
+    throw new HttpParseError("BARE_LF", "Cannot parse line: it ends in LF without CR");
+  }
+  if (lf - 1 - start > max) throw new HttpParseError(tooLong, detail);
+  return lf - 1;
 }

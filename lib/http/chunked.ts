@@ -3,7 +3,7 @@
  * strict about framing so that no two parsers can disagree on where a body ends.
  */
 
-import { CR, HTAB, isToken, LF, parseFieldLine, SP } from "./_bytes.ts";
+import { CR, crlfLineEnd, HTAB, isToken, LF, parseFieldLine, SP } from "./_bytes.ts";
 import { HttpParseError } from "./errors.ts";
 
 /** Bounds on chunk framing and trailers. */
@@ -185,32 +185,13 @@ function hexValue(b: number): number {
   return -1;
 }
 
-/** Index of the CR ending the line at `start`, -1 when incomplete; bare CR or LF is an error. */
 function lineEnd(
   buf: Uint8Array,
   start: number,
   max: number,
   tooLong: "CHUNK_EXTENSION_TOO_LARGE" | "TRAILERS_TOO_LARGE",
 ): number {
-  const lf = buf.indexOf(LF, start);
-  const end = lf < 0 ? buf.length : lf;
-  const cr = buf.indexOf(CR, start);
-  if (cr >= 0 && cr < end - 1) {
-    throw new HttpParseError("BARE_CR", "Cannot parse chunked body: bare CR");
-  }
-  if (lf < 0) {
-    if (end - start - (cr === end - 1 ? 1 : 0) > max) {
-      throw new HttpParseError(tooLong, "Cannot parse chunked body: line too long");
-    }
-    return -1;
-  }
-  if (lf === start || cr !== lf - 1) {
-    throw new HttpParseError("BARE_LF", "Cannot parse chunked body: line ends in LF without CR");
-  }
-  if (lf - 1 - start > max) {
-    throw new HttpParseError(tooLong, "Cannot parse chunked body: line too long");
-  }
-  return lf - 1;
+  return crlfLineEnd(buf, start, max, tooLong, "Cannot parse chunked body: line too long");
 }
 
 /** RFC 9112 §7.1.1: `*( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )`. */

@@ -3,7 +3,17 @@
  * every rejection an {@linkcode HttpParseError} whose code says which rule of RFC 9112 broke.
  */
 
-import { CR, HTAB, isToken, latin1, LF, parseFieldLine, SP, splitList } from "./_bytes.ts";
+import {
+  CR,
+  crlfLineEnd,
+  HTAB,
+  isToken,
+  latin1,
+  LF,
+  parseFieldLine,
+  SP,
+  splitList,
+} from "./_bytes.ts";
 import { HttpParseError } from "./errors.ts";
 
 /** Size bounds on a request head, gunicorn's `--limit-request-*` settings. */
@@ -114,42 +124,14 @@ function skipEmptyLines(buf: Uint8Array): number {
   );
 }
 
-/**
- * Index of the CR of the CRLF ending the line at `start`, or -1 when the line is not complete.
- * RFC 9112 §2.2: a bare LF or a CR not followed by LF is rejected rather than guessed at.
- */
 function findLineEnd(
   buf: Uint8Array,
   start: number,
   max: number,
   tooLong: "REQUEST_LINE_TOO_LONG" | "HEADER_TOO_LARGE",
 ): number {
-  const lf = buf.indexOf(LF, start);
-  const end = lf < 0 ? buf.length : lf;
-  const cr = buf.indexOf(CR, start);
-  if (cr >= 0 && cr < end - 1) throw new HttpParseError("BARE_CR", "Cannot parse message: bare CR");
-  if (lf < 0) {
-    // A CR at the very end may still be followed by LF; anything longer than allowed fails now.
-    if (end - start - (cr === end - 1 ? 1 : 0) > max) throw tooLongError(tooLong, max);
-    return -1;
-  }
-  if (lf === start || cr !== lf - 1) {
-    throw new HttpParseError("BARE_LF", "Cannot parse message: line ends in LF without CR");
-  }
-  if (lf - 1 - start > max) throw tooLongError(tooLong, max);
-  return lf - 1;
-}
-
-function tooLongError(
-  code: "REQUEST_LINE_TOO_LONG" | "HEADER_TOO_LARGE",
-  max: number,
-): HttpParseError {
-  return new HttpParseError(
-    code,
-    code === "REQUEST_LINE_TOO_LONG"
-      ? `Cannot parse request line: longer than ${max} bytes`
-      : `Cannot parse header field: longer than ${max} bytes`,
-  );
+  const what = tooLong === "REQUEST_LINE_TOO_LONG" ? "request line" : "header field";
+  return crlfLineEnd(buf, start, max, tooLong, `Cannot parse ${what}: longer than ${max} bytes`);
 }
 
 interface RequestLine {

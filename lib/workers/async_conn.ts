@@ -10,11 +10,11 @@ import {
   parseHead,
   type RequestHead,
 } from "../http/mod.ts";
-import { access, log } from "../log.ts";
+import { log } from "../log.ts";
 import { bodyError, concat, RequestBody } from "./body.ts";
 import { buildRequest } from "./exchange.ts";
 import { type ClientPolicy, readPreamble, requestOrigin } from "./client.ts";
-import { planBody, type RequestObserver, runApp, writeResponse } from "./respond.ts";
+import { logAccess, planBody, type RequestObserver, runApp, writeResponse } from "./respond.ts";
 import { ReadTimeout, SocketReader } from "./socket_reader.ts";
 
 /** What every connection of one async worker shares. */
@@ -193,19 +193,7 @@ export class AsyncConnection {
       if (!body.done) keep = keep && !body.broken && await body.discard(DISCARD_LIMIT);
       await this.#ctx.observer?.after(request, res, performance.now() - started);
       if (this.#ctx.accessLog) {
-        access({
-          remoteAddr: origin.remoteAddr.transport === "tcp" ? origin.remoteAddr.hostname : "",
-          method: head.method,
-          target: head.target,
-          version: `HTTP/${head.version}`,
-          status: res.status,
-          bytes: written.bytes,
-          durationMs: performance.now() - started,
-          requestHeaders: request.headers,
-          responseHeaders: res.headers,
-          date: new Date(),
-          pid: Deno.pid,
-        });
+        logAccess(head, origin.remoteAddr, request, res, written.bytes, started);
       }
       return this.#ctx.countRequest() && keep;
     } finally {

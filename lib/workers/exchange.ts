@@ -10,12 +10,13 @@ import {
   parseHead,
   type RequestHead,
 } from "../http/mod.ts";
-import { access, log } from "../log.ts";
+import { log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
 import { bodyError, type ByteSource, RequestBody } from "./body.ts";
 import { type ClientPolicy, readPreamble, requestOrigin } from "./client.ts";
 import { type FileBody, fileBodyOf } from "../file_response.ts";
 import {
+  logAccess,
   planBody,
   type RequestObserver,
   type ResponseContext,
@@ -167,19 +168,7 @@ export async function serveConnection(
     if (!body.done && !body.broken) await body.discard(DISCARD_LIMIT);
     await ctx.observer?.after(request, res, performance.now() - started);
     if (ctx.accessLog) {
-      access({
-        remoteAddr: origin.remoteAddr.transport === "tcp" ? origin.remoteAddr.hostname : "",
-        method: head.method,
-        target: head.target,
-        version: `HTTP/${head.version}`,
-        status: res.status,
-        bytes: written.bytes,
-        durationMs: performance.now() - started,
-        requestHeaders: request.headers,
-        responseHeaders: res.headers,
-        date: new Date(),
-        pid: Deno.pid,
-      });
+      logAccess(head, origin.remoteAddr, request, res, written.bytes, started);
     }
   } catch (e) {
     handleError(fd, e, sent);

@@ -1,8 +1,14 @@
 /** @module The app seam shared by every worker class: call the app safely, plan the response body. */
 
 import type { FetchHandler } from "../app.ts";
-import { encodeChunk, encodeResponseHead, LAST_CHUNK, STATUS_TEXT } from "../http/mod.ts";
-import { log } from "../log.ts";
+import {
+  encodeChunk,
+  encodeResponseHead,
+  LAST_CHUNK,
+  type RequestHead,
+  STATUS_TEXT,
+} from "../http/mod.ts";
+import { access, log } from "../log.ts";
 import { bodyError, concat } from "./body.ts";
 
 /** The 500 every failed app call turns into (the stack goes to the error log, never the client). */
@@ -194,4 +200,28 @@ async function streamBody(
     throw e;
   }
   return sent;
+}
+
+/** Writes the access log line of one exchange (the caller checks that an access log is on). */
+export function logAccess(
+  head: RequestHead,
+  remote: Deno.Addr,
+  request: Request,
+  res: Response,
+  bytes: number,
+  started: number,
+): void {
+  access({
+    remoteAddr: remote.transport === "tcp" ? remote.hostname : "",
+    method: head.method,
+    target: head.target,
+    version: `HTTP/${head.version}`,
+    status: res.status,
+    bytes,
+    durationMs: performance.now() - started,
+    requestHeaders: request.headers,
+    responseHeaders: res.headers,
+    date: new Date(),
+    pid: Deno.pid,
+  });
 }
