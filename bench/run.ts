@@ -173,8 +173,9 @@ async function measure(
       if (scenario.driver === "mixed") {
         return toSample(await runMixed(port, scenario.connections, durationSec, scenario.path));
       }
+      const path = scenario.paths?.[peer.family] ?? scenario.path;
       return await runWrk({
-        url: `http://127.0.0.1:${port}${scenario.path}`,
+        url: `http://127.0.0.1:${port}${path}`,
         threads: scenario.threads,
         connections: scenario.connections,
         durationSec,
@@ -200,6 +201,16 @@ async function measure(
   } finally {
     await server.stop();
   }
+}
+
+/** The 100 MiB file the download scenario serves (BENCH_FILE, default in /tmp). */
+async function ensureBenchFile(): Promise<void> {
+  const path = Deno.env.get("BENCH_FILE") ?? "/tmp/denocorn-bench-100m.bin";
+  const size = 100 * 1024 * 1024;
+  if ((await Deno.stat(path).catch(() => null))?.size === size) return;
+  const chunk = new Uint8Array(1024 * 1024).map((_, i) => (i * 7) & 0xff);
+  using file = await Deno.open(path, { write: true, create: true, truncate: true });
+  for (let i = 0; i < 100; i++) await file.write(chunk);
 }
 
 /** VmRSS in KiB of a process, or 0 when it is gone. */
@@ -274,6 +285,7 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
     }
   }
   const results: ScenarioResult[] = [];
+  if (opts.scenarios.some((s) => s.name === "file-100m")) await ensureBenchFile();
   for (const scenario of opts.scenarios) {
     const peers = opts.peers.filter((p) => scenario.families.includes(p.family));
     let script: string | null = null;

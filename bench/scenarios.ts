@@ -23,6 +23,8 @@ export interface Scenario {
   driver: "wrk" | "mixed";
   /** Request path (for `mixed`, the fast path; the slow one is `/slow`). */
   path: string;
+  /** A different path for some families. */
+  paths?: Partial<Record<AppFamily, string>>;
   /** Extra request headers, `Name: value`. */
   headers: readonly string[];
   /** wrk threads and connections (for `mixed`: connections = concurrent clients). */
@@ -97,6 +99,19 @@ export const SCENARIOS: readonly Scenario[] = [
     connections: 32,
     families: APP_FAMILIES,
     targets: [],
+  },
+  {
+    name: "file-100m",
+    description: "GET a 100 MiB file: denocorn sends `fileResponse()` (sendfile(2) in the sync " +
+      "worker), the Deno peers stream `Deno.open(path).readable`; 4 connections",
+    driver: "wrk",
+    path: "/file",
+    paths: { deno: "/file-stream", serve: "/file-stream" },
+    headers: [],
+    threads: 2,
+    connections: 4,
+    families: ["denocorn", "deno", "serve"],
+    targets: [{ peer: "denocorn-sync", against: "deno-reuseport", ratio: 1, metric: "rps" }],
   },
   {
     name: "mixed-slow",

@@ -4,7 +4,10 @@
  * denocorn loads it as `bench/apps/app.ts:app`; the Deno.serve and deno serve peers import it.
  */
 
+import { fileResponse } from "../../lib/mod.ts";
+
 const HELLO = "Hello, world!\n";
+const FILE = Deno.env.get("BENCH_FILE") ?? "/tmp/denocorn-bench-100m.bin";
 const BODY_64K = new Uint8Array(64 * 1024).fill(120);
 const TEXT = { "content-type": "text/plain;charset=UTF-8" };
 
@@ -16,6 +19,15 @@ function sleep(ms: number): Promise<void> {
 export async function app(req: Request): Promise<Response> {
   const path = new URL(req.url).pathname;
   switch (path) {
+    case "/file":
+      return await fileResponse(FILE);
+    case "/file-stream": {
+      const file = await Deno.open(FILE);
+      const size = (await file.stat()).size;
+      return new Response(file.readable, {
+        headers: { "content-type": "application/octet-stream", "content-length": String(size) },
+      });
+    }
     case "/64k":
       return new Response(BODY_64K, { headers: { "content-type": "application/octet-stream" } });
     case "/echo":
