@@ -173,11 +173,13 @@ export function targetLines(s: ScenarioResult): string[] {
     const sb = b === undefined ? null : summarize(b);
     const base = sb === null ? 0 : t.metric === "rps" ? sb.rpsMedian : sb.p99Ms;
     if (sa === null || sb === null || base === 0) {
-      return `Target: ${goal}: not measured in this run.`;
+      return `- Target: ${goal}: not measured in this run.`;
     }
     const got = (t.metric === "rps" ? sa.rpsMedian : sa.p99Ms) / base;
     const met = t.metric === "rps" ? got >= t.ratio : got <= t.ratio;
-    return `Target: ${goal}: measured ${got.toFixed(2)}x, ${met ? "met" : "NOT met"}.`;
+    // Two decimals unless rounding would make a miss look like the target itself.
+    const shown = got.toFixed(Math.abs(got - t.ratio) < 0.005 ? 3 : 2);
+    return `- Target: ${goal}: measured ${shown}x, ${met ? "met" : "NOT met"}.`;
   });
 }
 

@@ -72,12 +72,14 @@ Deno.test("targetLines checks req/s targets as at-least and p99 targets as at-mo
       { peer: "a", against: "b", ratio: 0.5, metric: "p99" },
       { peer: "a", against: "b", ratio: 0.3, metric: "p99" },
       { peer: "a", against: "zzz", ratio: 1, metric: "rps" },
+      { peer: "a", against: "b", ratio: 3.001, metric: "rps" },
     ],
   });
-  strictEqual(lines[0], "Target: A req/s ≥ 2.50x B: measured 3.00x, met.");
-  strictEqual(lines[1], "Target: A p99 ≤ 0.50x B: measured 0.40x, met.");
-  strictEqual(lines[2], "Target: A p99 ≤ 0.30x B: measured 0.40x, NOT met.");
-  strictEqual(lines[3], "Target: A req/s ≥ 1.00x zzz: not measured in this run.");
+  strictEqual(lines[4], "- Target: A req/s ≥ 3.00x B: measured 3.000x, NOT met.");
+  strictEqual(lines[0], "- Target: A req/s ≥ 2.50x B: measured 3.00x, met.");
+  strictEqual(lines[1], "- Target: A p99 ≤ 0.50x B: measured 0.40x, met.");
+  strictEqual(lines[2], "- Target: A p99 ≤ 0.30x B: measured 0.40x, NOT met.");
+  strictEqual(lines[3], "- Target: A req/s ≥ 1.00x zzz: not measured in this run.");
 });
 
 Deno.test("rssTable compares median worker RSS with the baseline", () => {

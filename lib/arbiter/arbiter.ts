@@ -18,12 +18,12 @@ import { runFatalHook, runHook } from "../hooks.ts";
 import { log, reopenLogFiles } from "../log.ts";
 import * as sys from "../sys/mod.ts";
 import { WORKER_ENV } from "../workers/env.ts";
-import { type CtlServer, startCtlServer, type WorkerReport } from "./ctl.ts";
+import { ctlCommand, type CtlServer, startCtlServer, type WorkerReport } from "./ctl.ts";
 import { Pidfile } from "./pidfile.ts";
-import { resolveGroup, resolveUser } from "../users.ts";
 import { Reloader, watchTargets } from "../reloader.ts";
 import { describeExit, murderPlan, retirePlan, spawnCount, type WorkerState } from "./plan.ts";
 import { spawnSelf } from "./spawn.ts";
+import { heartbeatDir, workerOwner, workerV8Flags } from "./worker_setup.ts";
 import { startStatsd, type StatsdClient, workersGauge } from "../statsd.ts";
 
 /** Signals the arbiter handles; each maps to a step of the loop. */
@@ -228,34 +228,19 @@ export class Arbiter {
 
   /** Control socket commands: answered at once, actions queued for the loop like signals. */
   #control(command: string, args: string[]): unknown {
-    switch (command) {
-      case "status":
-        return {
-          pid: Deno.pid,
-          version: VERSION,
-          worker_class: this.#settings.worker_class,
-          num_workers: this.#numWorkers,
-          workers: this.#workers.size,
-          listeners: this.#listeners.map((l) => listenerUrl(l.fd)),
-        };
-      case "workers":
-        return this.workers;
-      case "reload":
-        this.#enqueue("reload");
-        return "reloading";
-      case "scale": {
-        const n = Number(args[0]);
-        if (!Number.isInteger(n) || n < 0) {
-          throw new Error(`Cannot scale to "${args[0] ?? ""}": expected N >= 0`);
-        }
-        this.#enqueue({ scale: n });
-        return `scaling to ${n}`;
-      }
-      default:
-        throw new Error(
-          `Unknown command "${command}": expected status, workers, reload or scale N`,
-        );
-    }
+    return ctlCommand(command, args, {
+      status: () => ({
+        pid: Deno.pid,
+        version: VERSION,
+        worker_class: this.#settings.worker_class,
+        num_workers: this.#numWorkers,
+        workers: this.#workers.size,
+        listeners: this.#listeners.map((l) => listenerUrl(l.fd)),
+      }),
+      workers: () => this.workers,
+      reload: () => this.#enqueue("reload"),
+      scale: (n) => this.#enqueue({ scale: n }),
+    });
   }
 
   async #handleCommands(): Promise<void> {
@@ -511,32 +496,4 @@ export class Arbiter {
     for (const w of left) this.#kill(w.pid, "SIGKILL");
     await Promise.all(left.map((w) => w.child.status));
   }
-}
-
-function heartbeatDir(base: string | null): string {
-  if (base !== null) return Deno.makeTempDirSync({ dir: base, prefix: "denocorn-" });
-  try {
-    if (Deno.statSync("/dev/shm").isDirectory) {
-      return Deno.makeTempDirSync({ dir: "/dev/shm", prefix: "denocorn-" });
-    }
-  } catch { /* no /dev/shm */ }
-  return Deno.makeTempDirSync({ prefix: "denocorn-" });
-}
-
-function workerOwner(s: Settings): { uid: number | null; gid: number | null } | null {
-  if (s.user === null && s.group === null) return null;
-  const user = s.user === null ? null : resolveUser(s.user);
-  return {
-    uid: user?.uid ?? null,
-    gid: s.group !== null ? resolveGroup(s.group) : user?.gid ?? null,
-  };
-}
-
-/**
- * V8's young generation may grow to 3 × 16 MiB semi-spaces; a web worker's garbage is short-lived
- * and small, and 2 MiB semi-spaces cut worker RSS by 20–60 MiB under load at no measured cost in
- * req/s (docs/benchmarks.md). DENO_V8_FLAGS set by the operator wins.
- */
-function workerV8Flags(env: Record<string, string>): Record<string, string> {
-  return env.DENO_V8_FLAGS === undefined ? { DENO_V8_FLAGS: "--max-semi-space-size=2" } : {};
 }

@@ -26,6 +26,37 @@ export interface CtlServer {
 
 const MAX_LINE = 1024;
 
+/** What the control commands act on. */
+export interface CtlTarget {
+  status(): unknown;
+  workers(): WorkerReport[];
+  reload(): void;
+  scale(n: number): void;
+}
+
+/** Runs one control command: `status`, `workers`, `reload` or `scale N`. Throws for others. */
+export function ctlCommand(command: string, args: string[], target: CtlTarget): unknown {
+  switch (command) {
+    case "status":
+      return target.status();
+    case "workers":
+      return target.workers();
+    case "reload":
+      target.reload();
+      return "reloading";
+    case "scale": {
+      const n = Number(args[0]);
+      if (!Number.isInteger(n) || n < 0) {
+        throw new Error(`Cannot scale to "${args[0] ?? ""}": expected N >= 0`);
+      }
+      target.scale(n);
+      return `scaling to ${n}`;
+    }
+    default:
+      throw new Error(`Unknown command "${command}": expected status, workers, reload or scale N`);
+  }
+}
+
 /** Listens on `path` (an old socket file is replaced) and serves `handler`. */
 export async function startCtlServer(path: string, handler: CtlHandler): Promise<CtlServer> {
   try {
