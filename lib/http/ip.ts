@@ -7,8 +7,9 @@ export function parseIp(text: string): Uint8Array | null {
   return text.includes(":") ? parseIPv6(text) : parseIPv4(text);
 }
 
-function parseIPv4(text: string): Uint8Array | null {
-  const parts = text.split(".");
+/** Parses an IPv4 literal into 4 bytes, or null when `s` is not one. */
+export function parseIPv4(s: string): Uint8Array | null {
+  const parts = s.split(".");
   if (parts.length !== 4) return null;
   const out = new Uint8Array(4);
   for (let i = 0; i < 4; i++) {
@@ -19,31 +20,43 @@ function parseIPv4(text: string): Uint8Array | null {
   return out;
 }
 
-function parseIPv6(text: string): Uint8Array | null {
+/** Parses an IPv6 literal (no brackets, no zone) into 16 bytes, or null when `s` is not one. */
+export function parseIPv6(s: string): Uint8Array | null {
+  if (!s.includes(":")) return null;
+  let text = s;
+  const tail: number[] = [];
+  const lastColon = s.lastIndexOf(":");
+  if (s.slice(lastColon + 1).includes(".")) {
+    const v4 = parseIPv4(s.slice(lastColon + 1));
+    if (v4 === null) return null;
+    tail.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+    text = s.slice(0, lastColon + 1);
+    text = text.endsWith("::") ? text : text.slice(0, -1);
+  }
   const halves = text.split("::");
   if (halves.length > 2) return null;
-  const groups = (s: string) => (s === "" ? [] : s.split(":"));
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  const words: number[] = [];
-  const push = (list: string[]): boolean => {
-    for (const g of list) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return false;
-      words.push(parseInt(g, 16));
-    }
-    return true;
-  };
-  if (!push(head)) return null;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
-  for (let i = 0; i < missing; i++) words.push(0);
-  if (!push(tail)) return null;
+  const groups = (h: string) => (h === "" ? [] : h.split(":").map(hexWord));
+  const head = groups(halves[0] ?? "");
+  const rest = halves.length === 2 ? groups(halves[1] ?? "") : [];
+  const fill = 8 - tail.length - head.length - rest.length;
+  if (halves.length === 2 ? fill < 1 : fill !== 0) return null;
+  const words = [
+    ...head,
+    ...new Array<number>(halves.length === 2 ? fill : 0).fill(0),
+    ...rest,
+    ...tail,
+  ];
+  if (words.some((w) => Number.isNaN(w))) return null;
   const out = new Uint8Array(16);
   words.forEach((w, i) => {
-    out[2 * i] = w >> 8;
-    out[2 * i + 1] = w & 0xff;
+    out[i * 2] = w >> 8;
+    out[i * 2 + 1] = w & 0xff;
   });
   return out;
+}
+
+function hexWord(g: string): number {
+  return /^[0-9a-fA-F]{1,4}$/.test(g) ? parseInt(g, 16) : NaN;
 }
 
 /** One allow-list entry: an address or a network (`10.0.0.0/8`, `fd00::/8`), or `*`. */
@@ -65,6 +78,7 @@ interface Network {
 export class AllowList {
   #any = false;
   #nets: Network[] = [];
+  #seen = new Map<string, boolean>();
 
   /** Parses the items; throws RangeError naming an item that is not an address or network. */
   constructor(items: readonly string[]) {
@@ -94,11 +108,18 @@ export class AllowList {
   /** True when `ip` (text) is on the list. Unix-socket peers (empty text) are always trusted. */
   has(ip: string): boolean {
     if (this.#any || ip === "") return true;
-    const bytes = parseIp(ip);
-    if (bytes === null) return false;
-    return this.#nets.some((n) =>
-      n.bytes.length === bytes.length && prefixEqual(n.bytes, bytes, n.prefix)
-    );
+    let hit = this.#seen.get(ip);
+    if (hit === undefined) {
+      const bytes = parseIp(ip);
+      hit = bytes !== null &&
+        this.#nets.some((n) =>
+          n.bytes.length === bytes.length && prefixEqual(n.bytes, bytes, n.prefix)
+        );
+      // Peers repeat (a proxy, a load balancer): remember a bounded number of answers.
+      if (this.#seen.size >= 1024) this.#seen.clear();
+      this.#seen.set(ip, hit);
+    }
+    return hit;
   }
 }
 

@@ -1,6 +1,10 @@
 /** @module sockaddr_in / sockaddr_in6 / sockaddr_un encoding and decoding (Linux layout). */
 
+import { parseIPv4, parseIPv6 } from "../http/ip.ts";
 import { AF } from "./constants.ts";
+
+/** IP literal parsers (pure; they live with the HTTP engine, which needs them too). */
+export { parseIPv4, parseIPv6 };
 
 /** A socket address in the shape Deno uses for `Deno.Addr`. */
 export type SockAddr =
@@ -11,58 +15,6 @@ export type SockAddr =
 export const SOCKADDR_STORAGE = 128;
 
 const SUN_PATH_MAX = 108;
-
-/** Parses an IPv4 literal into 4 bytes, or null when `s` is not one. */
-export function parseIPv4(s: string): Uint8Array | null {
-  const parts = s.split(".");
-  if (parts.length !== 4) return null;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return null;
-    out[i] = Number(p);
-  }
-  return out;
-}
-
-/** Parses an IPv6 literal (no brackets, no zone) into 16 bytes, or null when `s` is not one. */
-export function parseIPv6(s: string): Uint8Array | null {
-  if (!s.includes(":")) return null;
-  let text = s;
-  const tail: number[] = [];
-  const lastColon = s.lastIndexOf(":");
-  if (s.slice(lastColon + 1).includes(".")) {
-    const v4 = parseIPv4(s.slice(lastColon + 1));
-    if (v4 === null) return null;
-    tail.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-    text = s.slice(0, lastColon + 1);
-    text = text.endsWith("::") ? text : text.slice(0, -1);
-  }
-  const halves = text.split("::");
-  if (halves.length > 2) return null;
-  const groups = (h: string) => (h === "" ? [] : h.split(":").map(hexWord));
-  const head = groups(halves[0] ?? "");
-  const rest = halves.length === 2 ? groups(halves[1] ?? "") : [];
-  const fill = 8 - tail.length - head.length - rest.length;
-  if (halves.length === 2 ? fill < 1 : fill !== 0) return null;
-  const words = [
-    ...head,
-    ...new Array<number>(halves.length === 2 ? fill : 0).fill(0),
-    ...rest,
-    ...tail,
-  ];
-  if (words.some((w) => Number.isNaN(w))) return null;
-  const out = new Uint8Array(16);
-  words.forEach((w, i) => {
-    out[i * 2] = w >> 8;
-    out[i * 2 + 1] = w & 0xff;
-  });
-  return out;
-}
-
-function hexWord(g: string): number {
-  return /^[0-9a-fA-F]{1,4}$/.test(g) ? parseInt(g, 16) : NaN;
-}
 
 /** Encodes an IP literal and port as sockaddr_in or sockaddr_in6. */
 export function encodeInet(host: string, port: number): Uint8Array {
