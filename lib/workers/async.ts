@@ -55,6 +55,8 @@ export async function runAsyncWorker(w: WorkerBase): Promise<void> {
   w.onStop(closeIdle);
   const beat = setInterval(() => {
     w.notify();
+    const now = performance.now();
+    for (const c of conns) c.expire(now);
     if (!w.alive) closeIdle();
   }, 250);
   const serve = (conn: sys.Accepted, listener: number) => {

@@ -15,7 +15,7 @@ import { bodyError, concat, RequestBody } from "./body.ts";
 import { buildRequest } from "./exchange.ts";
 import { type ClientPolicy, readPreamble, requestOrigin } from "./client.ts";
 import { logAccess, planBody, type RequestObserver, runApp, writeResponse } from "./respond.ts";
-import { ReadTimeout, SocketReader } from "./socket_reader.ts";
+import { SocketReader } from "./socket_reader.ts";
 
 /** What every connection of one async worker shares. */
 export interface AsyncContext {
@@ -69,6 +69,17 @@ export class AsyncConnection {
     this.closed = new Promise((resolve) => sock.once("close", () => resolve()));
   }
 
+  /** When the current wait for request bytes times out (Infinity while not waiting). */
+  #deadline = Infinity;
+  #expired = false;
+
+  /** Closes the connection if it has waited for request bytes past its deadline. */
+  expire(now: number): void {
+    if (now <= this.#deadline) return;
+    this.#expired = true;
+    this.#sock.destroy();
+  }
+
   /** Closes the connection when it is between requests (graceful stop). */
   closeIfIdle(): void {
     // A connection that has not had its first request yet is owed one: it was accepted.
@@ -110,18 +121,30 @@ export class AsyncConnection {
     }
   }
 
+  /** Reads with a deadline enforced by the worker's sweep; null at end of stream or expiry. */
+  async #timedRead(timeoutMs: number): Promise<Uint8Array | null> {
+    this.#deadline = performance.now() + Math.max(1, timeoutMs);
+    try {
+      return await this.#reader.read();
+    } finally {
+      this.#deadline = Infinity;
+    }
+  }
+
+  /** The request body's byte source: the reader, with the head timeout on each read. */
+  #bodySource = {
+    read: () => this.#timedRead(this.#ctx.headTimeout * 1000),
+    unshift: (bytes: Uint8Array) => this.#reader.unshift(bytes),
+  };
+
   async #readHead(): Promise<{ head: RequestHead } | null> {
     let buf: Uint8Array | null = null;
     for (;;) {
+      // The worker's sweep (expire()) closes the socket when this wait outlives its deadline:
+      // one interval per worker instead of a timer per request.
       const timeout = buf === null ? this.#ctx.keepalive * 1000 : this.#ctx.headTimeout * 1000;
-      let chunk: Uint8Array | null;
-      try {
-        chunk = await this.#reader.read(Math.max(1, timeout));
-      } catch (e) {
-        if (e instanceof ReadTimeout) return null;
-        throw e;
-      }
-      if (chunk === null) return null;
+      const chunk = await this.#timedRead(timeout);
+      if (chunk === null || this.#expired) return null;
       buf = buf === null ? chunk : concat([buf, chunk]);
       if (!this.#preambleRead) {
         const pre = readPreamble(
@@ -150,7 +173,7 @@ export class AsyncConnection {
     let done!: () => void;
     const completed = new Promise<void>((r) => done = r);
     const body = new RequestBody(
-      this.#reader,
+      this.#bodySource,
       head.framing,
       head.expectContinue && head.version === "1.1" ? () => this.#write(CONTINUE) : null,
     );

@@ -2,9 +2,6 @@
 
 import type { Socket } from "node:net";
 
-/** Thrown by {@link SocketReader.read} when no bytes arrive within the given time. */
-export class ReadTimeout extends Error {}
-
 const HIGH_WATER = 64 * 1024;
 
 /** Turns a socket's data events into `await read()`, pausing the socket past 64 KiB buffered. */
@@ -57,33 +54,20 @@ export class SocketReader {
     this.#buffered += bytes.byteLength;
   }
 
-  /** The next bytes, or null at end of stream. Throws the socket error or ReadTimeout. */
-  async read(timeoutMs = 0): Promise<Uint8Array | null> {
+  /**
+   * The next bytes, or null at end of stream (or when the socket was destroyed, which is how a
+   * connection's read deadline ends a wait). Throws the socket error.
+   */
+  async read(): Promise<Uint8Array | null> {
     while (this.#chunks.length === 0) {
       if (this.#error !== null) throw this.#error;
       if (this.#ended) return null;
       if (this.#sock.isPaused()) this.#sock.resume();
-      await this.#waitForData(timeoutMs);
+      await new Promise<void>((resolve) => this.#wake = resolve);
     }
     const c = this.#chunks.shift()!;
     this.#buffered -= c.byteLength;
     if (this.#buffered <= HIGH_WATER && this.#sock.isPaused()) this.#sock.resume();
     return c;
-  }
-
-  #waitForData(timeoutMs: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      if (timeoutMs > 0) {
-        timer = setTimeout(() => {
-          this.#wake = null;
-          reject(new ReadTimeout(`No data within ${timeoutMs} ms`));
-        }, timeoutMs);
-      }
-      this.#wake = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 }

@@ -181,6 +181,29 @@ for (const k of CLASSES) {
     }
   });
 
+  Deno.test(`conformance(${k}): a client that stalls mid-request is cut off after --timeout`, async () => {
+    const s = await startServer([...args, "--timeout", "1"]);
+    try {
+      for (
+        const partial of [
+          "GET / HTTP/1.1\r\nHost:",
+          "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc",
+        ]
+      ) {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+        await conn.write(enc.encode(partial));
+        const started = Date.now();
+        const r = await readUntil(conn, () => false, 8000);
+        conn.close();
+        assert(r.closed, `the server closed the stalled connection (${JSON.stringify(partial)})`);
+        assert(Date.now() - started < 6000, "within a few seconds");
+      }
+      assertEquals((await fetch(`${s.url}/`)).status, 200, "and keeps serving");
+    } finally {
+      await s.stop();
+    }
+  });
+
   Deno.test(`conformance(${k}): a hung worker is killed after --timeout and replaced`, async () => {
     const s = await startServer([...args, "--timeout", "1"]);
     try {
