@@ -2,6 +2,7 @@
 
 import type { FetchHandler } from "../app.ts";
 import {
+  bodyForbidden,
   encodeChunk,
   encodeResponseHead,
   LAST_CHUNK,
@@ -68,6 +69,8 @@ export interface BodyPlan {
   chunks: Uint8Array[];
   /** The rest of the body, or null when `chunks` is all of it. */
   reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  /** The app's own Content-Length, when it set one. */
+  declared: number | null;
 }
 
 /** Thrown when a response body stream yields something other than bytes. */
@@ -91,18 +94,19 @@ function declaredLength(res: Response): number | null {
  * them, so its length is known and it goes out in one write; anything longer is streamed.
  */
 export async function planBody(res: Response): Promise<BodyPlan> {
-  if (res.body === null) return { length: 0, chunks: [], reader: null };
+  const declared = declaredLength(res);
+  if (res.body === null) return { length: 0, chunks: [], reader: null, declared };
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < 2; i++) {
     const r = await reader.read();
     if (r.done) {
       const length = chunks.reduce((n, c) => n + c.byteLength, 0);
-      return { length, chunks, reader: null };
+      return { length, chunks, reader: null, declared };
     }
     chunks.push(asBytes(r.value));
   }
-  return { length: declaredLength(res), chunks, reader };
+  return { length: declared, chunks, reader, declared };
 }
 
 /** Reads the next body chunk of a streamed plan, or null at the end. */
@@ -142,6 +146,11 @@ export async function writeResponse(
   res: Response,
   plan: BodyPlan,
 ): Promise<Written> {
+  // A body in hand that contradicts the app's Content-Length: the true length goes out, the
+  // mismatch is logged and the connection closes (the app has a bug worth seeing).
+  const mismatch = plan.reader === null && plan.declared !== null &&
+    plan.declared !== plan.length &&
+    !bodyForbidden(res.status, ctx.method);
   const { head, framing, keepAlive } = encodeResponseHead({
     status: res.status,
     statusText: res.statusText,
@@ -149,7 +158,7 @@ export async function writeResponse(
     bodyLength: plan.length,
     method: ctx.method,
     version: ctx.version,
-    keepAlive: ctx.keepAlive,
+    keepAlive: ctx.keepAlive && !mismatch,
     date: ctx.date,
     server: SERVER,
   });
@@ -157,7 +166,9 @@ export async function writeResponse(
   if (plan.reader === null) {
     const chunks = withBody ? plan.chunks : [];
     await sink.write(concat([head, ...chunks]));
-    return { bytes: chunks.reduce((n, c) => n + c.byteLength, 0), keepAlive };
+    const bytes = chunks.reduce((n, c) => n + c.byteLength, 0);
+    if (mismatch) log.error(lengthMismatch(bytes, plan.declared!));
+    return { bytes, keepAlive };
   }
   if (!withBody) {
     await plan.reader.cancel();
@@ -166,12 +177,14 @@ export async function writeResponse(
   }
   const sent = await streamBody(sink, head, framing === "chunked", plan);
   if (plan.length !== null && sent !== plan.length) {
-    log.error(
-      `Response body was ${sent} bytes but Content-Length said ${plan.length}: closing the connection`,
-    );
+    log.error(lengthMismatch(sent, plan.length));
     return { bytes: sent, keepAlive: false };
   }
   return { bytes: sent, keepAlive };
+}
+
+function lengthMismatch(sent: number, declared: number): string {
+  return `Response body was ${sent} bytes but Content-Length said ${declared}: closing the connection`;
 }
 
 /** The `Server` header value. */

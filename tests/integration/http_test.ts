@@ -190,3 +190,21 @@ for (const workerClass of ["sync", "async"]) {
     }
   });
 }
+
+for (const workerClass of ["sync", "async"]) {
+  Deno.test(`denocorn -k ${workerClass} closes a response whose body is shorter than its Content-Length`, async () => {
+    const server = await startServer([APP, "-k", workerClass]);
+    try {
+      const res = await rawRequest(
+        server.port,
+        "GET /bad-length HTTP/1.1\r\nHost: x\r\n\r\n",
+        5000,
+      );
+      assertStringIncludes(res, "content-length: 10\r\n");
+      assert(res.endsWith("\r\n\r\nshort"), "the 5 bytes, then the connection closes");
+      await server.waitFor(/Response body was 5 bytes but Content-Length said 10/);
+    } finally {
+      await server.stop();
+    }
+  });
+}

@@ -56,6 +56,24 @@ export async function app(req: Request, info: Deno.ServeHandlerInfo): Promise<Re
     case "/exit":
       Deno.exit(Number(url.searchParams.get("code") ?? 1));
       break;
+    case "/bad-length": {
+      // Declares 10 bytes, streams 5 in 3 chunks (more than the server reads ahead): it must
+      // log it and close, never leave the client waiting for 5 more bytes.
+      const parts = ["sh", "o", "rt"];
+      return new Response(
+        new ReadableStream({
+          pull(c) {
+            const p = parts.shift();
+            if (p === undefined) c.close();
+            else c.enqueue(te.encode(p));
+          },
+        }),
+        { headers: { "content-length": "10" } },
+      );
+    }
+    case "/bad-length-small":
+      // Declares 10 bytes, has 5 in hand: the true length goes out, logged, then a close.
+      return new Response("short", { headers: { "content-length": "10" } });
     case "/file":
       return await fileResponse(url.searchParams.get("path") ?? "", {
         headers: { "content-type": "application/x-test" },
