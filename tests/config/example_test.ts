@@ -50,3 +50,11 @@ Deno.test("examples/denocorn.config.ts runs its hooks in a real server", async (
   assert(said(new RegExp(`\\[${worker}\\] \\[INFO\\] Worker ${worker} served 2 request\\(s\\)$`)));
   assert(said(new RegExp(`\\[${server.pid}\\] \\[INFO\\] Worker ${worker} exited after`)));
 });
+
+Deno.test("README.md shows examples/denocorn.config.ts as it is", () => {
+  const readme = Deno.readTextFileSync(`${REPO_ROOT}README.md`);
+  const section = readme.slice(readme.indexOf("### Config file and hooks"));
+  const shown = /```ts\n([\s\S]*?)```\n/.exec(section)?.[1];
+  const file = Deno.readTextFileSync(`${REPO_ROOT}${EXAMPLE}`);
+  assertEquals(shown, file.slice(file.indexOf("import { defineConfig }")));
+});
