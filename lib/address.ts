@@ -1,7 +1,6 @@
 /** @module Turns --bind addresses into listening sockets (with gunicorn's retries) and names them. */
 
-import { lookup } from "node:dns/promises";
-import { parseAddress } from "./config/mod.ts";
+import { parseAddress, resolveBindHost } from "./config/mod.ts";
 import { log } from "./log.ts";
 import * as sys from "./sys/mod.ts";
 
@@ -30,12 +29,6 @@ export function listenerUrl(fd: number): string {
   return text.startsWith("unix:") ? text : `http://${text}`;
 }
 
-async function resolveHost(host: string): Promise<string> {
-  if (sys.parseIPv4(host) !== null || sys.parseIPv6(host) !== null) return host;
-  const { address } = await lookup(host);
-  return address;
-}
-
 function removeStaleSocket(path: string): void {
   try {
     if (Deno.lstatSync(path).isSocket) Deno.removeSync(path);
@@ -56,7 +49,7 @@ async function openOne(bind: string, backlog: number): Promise<Listener> {
     removeStaleSocket(addr.path);
     return { fd: sys.listenUnix(addr.path, backlog), bind, unlinkPath: addr.path };
   }
-  const host = await resolveHost(addr.host);
+  const host = await resolveBindHost(bind, addr.host);
   return { fd: sys.listenTcp(host, addr.port, backlog), bind, unlinkPath: null };
 }
 

@@ -1,34 +1,36 @@
 /** @module Runs the server hooks of a config file: in the right process, never fatal unless told. */
 
-import { pathToFileURL } from "node:url";
-import { HOOK_NAMES, type Hooks } from "./config/mod.ts";
+import { type HookName, type Hooks, loadConfigFile } from "./config/mod.ts";
 import { log } from "./log.ts";
 
-/** The hook names (gunicorn's), e.g. `on_starting`. */
-export type HookName = typeof HOOK_NAMES[number];
+export type { HookName };
+
+/** The arguments hook `N` is called with (see {@link Hooks}). */
+export type HookArgs<N extends HookName> = Parameters<NonNullable<Hooks[N]>>;
 
 /**
- * Loads the hooks a config file exports (workers call this: functions do not cross the
- * process boundary, so each process imports the config file itself).
+ * Loads the hooks of a config file through the same loader (and checks) as the arbiter; workers
+ * call this, because functions do not cross the process boundary.
  */
 export async function loadHooks(configPath: string | null): Promise<Hooks> {
   if (configPath === null) return {};
-  const mod = await import(pathToFileURL(configPath).href);
-  const config = (mod.default ?? {}) as Record<string, unknown>;
-  const hooks: Hooks = {};
-  for (const name of HOOK_NAMES) {
-    const fn = config[name];
-    if (typeof fn === "function") hooks[name] = fn as NonNullable<Hooks[HookName]>;
-  }
-  return hooks;
+  return (await loadConfigFile(configPath)).hooks;
+}
+
+function hookOf<N extends HookName>(hooks: Hooks, name: N) {
+  return hooks[name] as ((...args: HookArgs<N>) => unknown) | undefined;
 }
 
 /**
  * Runs hook `name` with `args`; a throw or rejection is logged and swallowed, so a broken hook
  * never takes the server down. Returns false when the hook failed.
  */
-export async function runHook(hooks: Hooks, name: HookName, ...args: unknown[]): Promise<boolean> {
-  const fn = hooks[name];
+export async function runHook<N extends HookName>(
+  hooks: Hooks,
+  name: N,
+  ...args: HookArgs<N>
+): Promise<boolean> {
+  const fn = hookOf(hooks, name);
   if (fn === undefined) return true;
   try {
     await fn(...args);
@@ -40,11 +42,11 @@ export async function runHook(hooks: Hooks, name: HookName, ...args: unknown[]):
 }
 
 /** Runs hook `name` and lets a throw propagate (the hooks that abort startup, like gunicorn's). */
-export async function runFatalHook(
+export async function runFatalHook<N extends HookName>(
   hooks: Hooks,
-  name: HookName,
-  ...args: unknown[]
+  name: N,
+  ...args: HookArgs<N>
 ): Promise<void> {
-  const fn = hooks[name];
+  const fn = hookOf(hooks, name);
   if (fn !== undefined) await fn(...args);
 }

@@ -2,8 +2,11 @@
 
 import { configure, getLogger, type LogLevel, type LogRecord, reset } from "@logtape/logtape";
 
-/** denocorn's log levels, gunicorn's names. */
-export type LogLevelName = "debug" | "info" | "warning" | "error" | "critical";
+/** denocorn's log levels, gunicorn's names, lowest first: the one list `--log-level` accepts. */
+export const LOG_LEVELS = ["debug", "info", "warning", "error", "critical"] as const;
+
+/** One of {@link LOG_LEVELS}. */
+export type LogLevelName = typeof LOG_LEVELS[number];
 
 /** Options for {@link setupLogging}, one per gunicorn setting. */
 export interface LoggingOptions {
@@ -354,7 +357,7 @@ export async function setupLogging(opts: LoggingOptions): Promise<void> {
   const threshold = LEVELS[opts.loglevel];
   if (threshold === undefined) {
     throw new RangeError(
-      `Cannot set log level "${opts.loglevel}": expected one of ${Object.keys(LEVELS).join(", ")}`,
+      `Cannot set log level "${opts.loglevel}": expected one of ${LOG_LEVELS.join(", ")}`,
     );
   }
   const format = opts.accesslog === null ? null : compileAccessFormat(opts.accessLogFormat);

@@ -3,5 +3,14 @@
  * `denocorn.config.ts`, and `fileResponse` for large downloads sent with sendfile(2).
  */
 
-export { type ConfigFile, defineConfig, type Hooks, type Settings } from "./config/mod.ts";
+export {
+  type ArbiterView,
+  type ConfigFile,
+  defineConfig,
+  type ErrorLog,
+  type Hooks,
+  SETTINGS,
+  type Settings,
+  type WorkerView,
+} from "./config/mod.ts";
 export { fileResponse } from "./file_response.ts";

@@ -125,6 +125,10 @@ export class Arbiter {
   get num_workers(): number {
     return this.#numWorkers;
   }
+  /** The error log (gunicorn's `arbiter.log`), for hooks. */
+  get log(): typeof log {
+    return log;
+  }
   /** The live workers as the control socket reports them. */
   get workers(): WorkerReport[] {
     const now = Date.now();
@@ -357,7 +361,7 @@ export class Arbiter {
     const heartbeat = `${this.#tmpDir}/worker-${age}`;
     Deno.writeTextFileSync(heartbeat, "");
     if (this.#owner !== null) Deno.chownSync(heartbeat, this.#owner.uid, this.#owner.gid);
-    const view = { age, pid: 0, heartbeat };
+    const view = { pid: 0, age, ppid: Deno.pid, requests: 0, cfg: this.#settings, log };
     void runHook(this.#hooks, "pre_fork", this, view);
     const child = spawnSelf({
       [WORKER_ENV.role]: "worker",
@@ -400,7 +404,9 @@ export class Arbiter {
       const msg = describeExit(w.pid, code, signal);
       if (msg !== null) log.error(msg);
     }
-    void runHook(this.#hooks, "child_exit", this, { pid: w.pid, age: w.age, requests: w.requests });
+    const { pid, age, requests } = w;
+    const view = { pid, age, ppid: Deno.pid, requests, cfg: this.#settings, log };
+    void runHook(this.#hooks, "child_exit", this, view);
     this.#wakeUp();
   }
 

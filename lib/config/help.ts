@@ -1,22 +1,10 @@
 /** @module Renders --help, --print-config and docs/settings.md from the settings table. */
 
-import type { Settings } from "./parse.ts";
-import { SECTIONS, SETTINGS, type SettingSpec, type SettingValue } from "./table.ts";
+import { defaultOf, metaOf, SECTIONS, type SettingSpec, type SettingValue } from "./spec.ts";
+import { SETTINGS, type Settings } from "./table.ts";
 
 const WIDTH = 100;
 const INDENT = 8;
-
-/** A setting's default value, filling in the table's omitted defaults. */
-export function defaultOf(spec: SettingSpec): SettingValue {
-  if (spec.default !== undefined) return spec.default;
-  return spec.type === "bool" ? false : null;
-}
-
-/** The placeholder of a setting's value in `--help`, or "" for flags without a value. */
-export function metaOf(spec: SettingSpec): string {
-  if (spec.meta !== undefined) return spec.meta;
-  return spec.type === "bool" ? "" : "INT";
-}
 
 function plain(markdown: string): string {
   return markdown.replaceAll("`", "");
@@ -136,7 +124,11 @@ export function renderSettingsDoc(): string {
       "Each setting comes, from lowest to highest precedence, from its default, a config file " +
         "(`-c FILE`, or `./denocorn.config.ts` when it exists), the `DENOCORN_CMD_ARGS` variable, " +
         "and the command line. Repeatable flags collect every occurrence; for other flags the " +
-        "last one wins.",
+        "last one wins. Before a server starts, the settings are checked against the machine: " +
+        "every `--bind` host resolves, the log files can be opened, `--chdir` and " +
+        "`--worker-tmp-dir` are directories. A bad value stops denocorn with exit status 2 and " +
+        "one line naming the flag. A typed example config file: " +
+        "[examples/denocorn.config.ts](../examples/denocorn.config.ts).",
       0,
     ),
     "",

@@ -1,26 +1,31 @@
-/** @module denocorn's settings: the table, command-line and config file parsing, and help. */
+/**
+ * @module denocorn's settings: the table and the types derived from it, command-line and config
+ * file parsing, the checks against the machine, help and docs.
+ */
 
+export { parseCommandLine, splitCommandArgs } from "./cli.ts";
 export {
-  type Address,
-  type Check,
-  type CliResult,
-  ConfigError,
+  type ArbiterView,
   type ConfigFile,
   defineConfig,
+  type ErrorLog,
   HOOK_NAMES,
+  HOOK_PROCESS,
+  type HookName,
   type Hooks,
-  loadSettings,
-  parseAddress,
-  type Settings,
-  splitCommandArgs,
-  VERSION,
-} from "./parse.ts";
+  type WorkerView,
+} from "./define.ts";
+export { loadConfigFile, type LoadedConfig } from "./file.ts";
 export { printConfig, renderHelp, renderSettingsDoc } from "./help.ts";
+export { type CliResult, loadSettings, VERSION } from "./load.ts";
+export { preflight, resolveBindHost } from "./preflight.ts";
 export {
+  defaultOf,
   type Section,
   SECTIONS,
-  SETTINGS,
   type SettingSpec,
   type SettingType,
   type SettingValue,
-} from "./table.ts";
+} from "./spec.ts";
+export { type SettingName, SETTINGS, type Settings, type SettingValues } from "./table.ts";
+export { type Address, type Check, ConfigError, parseAddress } from "./validators.ts";

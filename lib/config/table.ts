@@ -1,68 +1,22 @@
-/** @module The settings table: one plain object per setting, the single source for parsing and docs. */
+/**
+ * @module The settings table: one plain object per setting, the single source of parsing,
+ * `--help`, docs/settings.md and the `Settings` type.
+ */
 
-import type { Check, Settings } from "./parse.ts";
-
-/** How a setting's text is read: `float` is seconds, `list` is a repeatable string. */
-export type SettingType =
-  | "string"
-  | "int"
-  | "float"
-  | "bool"
-  | "list"
-  | "octal"
-  | "nullable string";
-
-/** The sections of `--help` and docs/settings.md, in display order. */
-export const SECTIONS = [
-  "Config file",
-  "Server socket",
-  "Worker processes",
-  "Security",
-  "Logging",
-  "Process naming",
-  "Server mechanics",
-  "Debugging",
-] as const;
-
-/** One of {@link SECTIONS}. */
-export type Section = typeof SECTIONS[number];
-
-/** A setting value after coercion. */
-export type SettingValue = string | number | boolean | string[] | null;
-
-/** One row of the settings table. */
-export interface SettingSpec {
-  /** The snake_case gunicorn name, also the config file key. */
-  name: keyof Settings;
-  section: Section;
-  /** Command-line flags; empty for the positional APP_MODULE. */
-  flags: readonly string[];
-  type: SettingType;
-  /** Omitted: null for nullable strings, false for bools. */
-  default?: SettingValue;
-  /** Returns raw text (as if given on the command line) that overrides the default, if any. */
-  envDefault?: (env: Record<string, string>) => string | undefined;
-  /** For lists: one occurrence is a comma-separated list that replaces earlier ones. */
-  comma?: boolean;
-  /** Accepted values (compared case-insensitively, stored lower case). */
-  choices?: readonly string[];
-  /** The check each value (each item, for lists) must pass. */
-  validate?: Check;
-  /** The value's placeholder in `--help`; omitted: INT for numbers, none for bools. */
-  meta?: string;
-  help: string;
-}
+import { DEFAULT_ACCESS_LOG_FORMAT, LOG_LEVELS } from "../log.ts";
+import { WORKER_CLASS_NAMES } from "../workers/classes.ts";
+import type { SettingSpec, SettingValue } from "./spec.ts";
 
 /** Every setting, in display order within its section. */
-export const SETTINGS: readonly SettingSpec[] = [
+export const SETTINGS = [
   {
     name: "config",
     section: "Config file",
     flags: ["-c", "--config"],
     type: "nullable string",
     meta: "CONFIG",
-    help: "A TypeScript config file whose default export (see `defineConfig`) sets settings " +
-      "and hooks. Defaults to `./denocorn.config.ts` when that file exists.",
+    help: "A TypeScript config file whose default export (`defineConfig({...})`) sets settings " +
+      "by these names and server hooks. Defaults to `./denocorn.config.ts` when that file exists.",
   },
   {
     name: "app",
@@ -79,7 +33,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     flags: ["-b", "--bind"],
     type: "list",
     default: ["127.0.0.1:8000"],
-    envDefault: (env) => env.PORT === undefined ? undefined : `0.0.0.0:${env.PORT}`,
+    envDefault: (env: Record<string, string>): string | undefined =>
+      env.PORT === undefined ? undefined : `0.0.0.0:${env.PORT}`,
     validate: "bind",
     meta: "ADDRESS",
     help: "A socket to bind: `HOST:PORT`, `[IPv6]:PORT`, `unix:PATH` or `fd://N`; repeat to " +
@@ -100,7 +55,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     flags: ["-w", "--workers"],
     type: "int",
     default: 1,
-    envDefault: (env) => env.WEB_CONCURRENCY,
+    envDefault: (env: Record<string, string>): string | undefined => env.WEB_CONCURRENCY,
     validate: "positive",
     help: "The number of worker processes. Defaults to `$WEB_CONCURRENCY` when set.",
   },
@@ -110,7 +65,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     flags: ["-k", "--worker-class"],
     type: "string",
     default: "sync",
-    choices: ["sync", "async"],
+    choices: WORKER_CLASS_NAMES,
     meta: "STRING",
     help: "The type of worker: `sync` serves one request at a time, `async` many connections.",
   },
@@ -298,7 +253,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     type: "list",
     comma: true,
     default: ["127.0.0.1", "::1"],
-    envDefault: (env) => env.FORWARDED_ALLOW_IPS,
+    envDefault: (env: Record<string, string>): string | undefined => env.FORWARDED_ALLOW_IPS,
     meta: "STRING",
     help: "Comma-separated addresses of front-end proxies trusted to set forwarding headers; " +
       "`*` trusts all. Defaults to `$FORWARDED_ALLOW_IPS` when set.",
@@ -343,7 +298,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     flags: ["--log-level"],
     type: "string",
     default: "info",
-    choices: ["debug", "info", "warning", "error", "critical"],
+    choices: LOG_LEVELS,
     meta: "LEVEL",
     help: "The error log level: `debug`, `info`, `warning`, `error` or `critical`.",
   },
@@ -360,7 +315,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     section: "Logging",
     flags: ["--access-logformat"],
     type: "string",
-    default: '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"',
+    default: DEFAULT_ACCESS_LOG_FORMAT,
     meta: "STRING",
     help: "The access log format, with gunicorn's atoms such as `%(h)s` (remote address).",
   },
@@ -390,4 +345,29 @@ export const SETTINGS: readonly SettingSpec[] = [
     meta: "STRING",
     help: "A name shown with the pid in every error log line, e.g. `[myapp:2007]`.",
   },
-];
+] as const satisfies readonly SettingSpec[];
+
+/** A setting's snake_case name, e.g. `"workers"`. */
+export type SettingName = typeof SETTINGS[number]["name"];
+
+/** Setting values by name, as far as one source (defaults, file, command line) gives them. */
+export type SettingValues = Partial<Record<SettingName, SettingValue>>;
+
+/**
+ * The effective settings: one field per row of {@link SETTINGS}, named by the row's `name` and
+ * typed by its `type` (`int`, `float` and `octal` are numbers, `list` is `string[]`, `nullable
+ * string` is `string | null`, `choices` narrow a string to them). Every field is present. What a
+ * field means is its row's `help`, rendered in docs/settings.md and `--help`.
+ *
+ * Derived, not declared: TypeScript cannot turn a row's help string into a field's doc comment,
+ * and declaring the fields again is the drift the table exists to prevent.
+ */
+export type Settings = {
+  [R in typeof SETTINGS[number] as R["name"]]: R extends { type: "int" | "float" | "octal" }
+    ? number
+    : R extends { type: "bool" } ? boolean
+    : R extends { type: "list" } ? string[]
+    : R extends { choices: readonly (infer C)[] } ? C
+    : R extends { type: "string" } ? string
+    : string | null;
+};

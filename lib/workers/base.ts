@@ -1,7 +1,7 @@
 /** @module What every worker class shares: boot, app loading, signals, heartbeat, request counting. */
 
 import { AppLoadError, type FetchHandler, loadApp } from "../app.ts";
-import type { Hooks, Settings } from "../config/mod.ts";
+import type { Hooks, Settings, WorkerView } from "../config/mod.ts";
 import { loadHooks, runFatalHook, runHook } from "../hooks.ts";
 import { resolveGroup, resolveUser } from "../users.ts";
 import type { RequestObserver } from "./respond.ts";
@@ -69,7 +69,7 @@ export class WorkerBase {
       sys.umask(s.umask);
       dropPrivileges(s);
       hooks = await loadHooks(s.config);
-      await runHook(hooks, "post_fork", { pid: boot.arbiterPid, cfg: s }, workerView(boot));
+      await runHook(hooks, "post_fork", workerView(boot));
     } catch (e) {
       log.critical(`Worker failed to boot: ${(e as Error).message}`);
       Deno.exit(WORKER_BOOT_ERROR);
@@ -112,10 +112,14 @@ export class WorkerBase {
   get cfg(): Settings {
     return this.settings;
   }
+  /** The error log (gunicorn's `worker.log`), for hooks. */
+  get log(): typeof log {
+    return log;
+  }
 
   /** Runs the worker_exit hook as the loop ends. */
   async exit(): Promise<void> {
-    await runHook(this.hooks, "worker_exit", { pid: this.ppid, cfg: this.settings }, this);
+    await runHook(this.hooks, "worker_exit", this);
   }
 
   /** The fd that becomes readable when a signal asks the loop to look at `alive`. */
@@ -185,8 +189,16 @@ export class WorkerBase {
   }
 }
 
-function workerView(boot: WorkerBoot): { pid: number; age: number; ppid: number } {
-  return { pid: Deno.pid, age: boot.age, ppid: boot.arbiterPid };
+/** The worker as hooks see it before the WorkerBase exists (post_fork). */
+function workerView(boot: WorkerBoot): WorkerView {
+  return {
+    pid: Deno.pid,
+    age: boot.age,
+    ppid: boot.arbiterPid,
+    requests: 0,
+    cfg: boot.settings,
+    log,
+  };
 }
 
 /** --user / --group: switch identity before the app is loaded (needs root). */

@@ -4,9 +4,10 @@ import { log } from "../log.ts";
 import { WorkerBase } from "./base.ts";
 import { runAsyncWorker } from "./async.ts";
 import { runSyncWorker } from "./sync.ts";
+import type { WorkerClassName } from "./classes.ts";
 
 /** Worker classes by their --worker-class name. */
-export const WORKER_CLASSES: Record<string, (w: WorkerBase) => Promise<void>> = {
+export const WORKER_CLASSES: Record<WorkerClassName, (w: WorkerBase) => Promise<void>> = {
   sync: runSyncWorker,
   async: runAsyncWorker,
 };

@@ -1,17 +1,10 @@
-/** @module Tests for settings parsing, validation and precedence. */
+/** @module Tests for loadSettings(): every source of settings, their precedence and errors. */
 
-import {
-  assert,
-  assertEquals,
-  assertRejects,
-  assertStringIncludes,
-  assertThrows,
-} from "../_assert.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "../_assert.ts";
 import {
   ConfigError,
   defineConfig,
   loadSettings,
-  parseAddress,
   type Settings,
   splitCommandArgs,
   VERSION,
@@ -34,7 +27,7 @@ async function errorOf(argv: string[], env: Record<string, string> = {}, cwd = E
   return (await assertRejects(() => loadSettings(argv, env, cwd), ConfigError)).message;
 }
 
-Deno.test("defaults fill every setting", async () => {
+Deno.test("loadSettings() fills every setting with its default", async () => {
   const s = await settingsOf(["app:x"]);
   assertEquals(s.bind, ["127.0.0.1:8000"]);
   assertEquals(s.workers, 1);
@@ -50,7 +43,7 @@ Deno.test("defaults fill every setting", async () => {
   assertEquals(s.access_log_format, '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"');
 });
 
-Deno.test("PORT, WEB_CONCURRENCY and FORWARDED_ALLOW_IPS change the defaults", async () => {
+Deno.test("loadSettings() takes PORT, WEB_CONCURRENCY and FORWARDED_ALLOW_IPS as defaults", async () => {
   const env = { PORT: "5000", WEB_CONCURRENCY: "4", FORWARDED_ALLOW_IPS: "10.0.0.1, *" };
   const s = await settingsOf(["app:x"], env);
   assertEquals(s.bind, ["0.0.0.0:5000"]);
@@ -60,30 +53,7 @@ Deno.test("PORT, WEB_CONCURRENCY and FORWARDED_ALLOW_IPS change the defaults", a
   assertStringIncludes(await errorOf(["app:x"], { WEB_CONCURRENCY: "many" }), "positive integer");
 });
 
-Deno.test("parseAddress reads every bind form", () => {
-  assertEquals(parseAddress("127.0.0.1:8001"), { kind: "tcp", host: "127.0.0.1", port: 8001 });
-  assertEquals(parseAddress("localhost:80"), { kind: "tcp", host: "localhost", port: 80 });
-  assertEquals(parseAddress("[::1]:8000"), { kind: "tcp", host: "::1", port: 8000 });
-  assertEquals(parseAddress(":8000"), { kind: "tcp", host: "0.0.0.0", port: 8000 });
-  assertEquals(parseAddress("example.com"), { kind: "tcp", host: "example.com", port: 8000 });
-  assertEquals(parseAddress("unix:/tmp/a.sock"), { kind: "unix", path: "/tmp/a.sock" });
-  assertEquals(parseAddress("fd://3"), { kind: "fd", fd: 3 });
-  assertEquals(parseAddress("0.0.0.0:0"), { kind: "tcp", host: "0.0.0.0", port: 0 });
-});
-
-Deno.test("parseAddress rejects bad binds", () => {
-  for (
-    const bad of ["", "host:99999", "host:port", "unix:", "fd://x", "[::1:80", "a b:1", "1:2:3"]
-  ) {
-    const e = assertThrows(() => parseAddress(bad), ConfigError);
-    assertEquals(
-      e.message,
-      `Cannot parse --bind "${bad}": expected HOST:PORT, [IPv6]:PORT, unix:PATH or fd://N`,
-    );
-  }
-});
-
-Deno.test("-b repeats and a bad -b is reported", async () => {
+Deno.test("loadSettings() collects repeated -b and reports a bad one", async () => {
   const s = await settingsOf(["-b", "127.0.0.1:1", "app:x", "--bind", "unix:/tmp/s"]);
   assertEquals(s.bind, ["127.0.0.1:1", "unix:/tmp/s"]);
   assertEquals(
@@ -92,14 +62,14 @@ Deno.test("-b repeats and a bad -b is reported", async () => {
   );
 });
 
-Deno.test("-e needs KEY=VALUE and repeats", async () => {
+Deno.test("loadSettings() collects repeated -e and needs KEY=VALUE", async () => {
   const s = await settingsOf(["app:x", "-e", "A=1", "--env", "B=x=y"]);
   assertEquals(s.raw_env, ["A=1", "B=x=y"]);
   assertEquals(await errorOf(["app:x", "-e", "=1"]), 'Cannot parse --env "=1": expected KEY=VALUE');
   assertEquals(await errorOf(["app:x", "-e", "A"]), 'Cannot parse --env "A": expected KEY=VALUE');
 });
 
-Deno.test("scalars keep the last occurrence; aliases share a setting", async () => {
+Deno.test("loadSettings() keeps the last occurrence of a scalar; aliases share a setting", async () => {
   const s = await settingsOf([
     "app:x",
     "-w2",
@@ -116,7 +86,7 @@ Deno.test("scalars keep the last occurrence; aliases share a setting", async () 
   assertEquals(s.errorlog, "/tmp/e.log");
 });
 
-Deno.test("values are coerced and validated", async () => {
+Deno.test("loadSettings() coerces and validates values", async () => {
   const s = await settingsOf([
     "app:x",
     "--log-level",
@@ -153,13 +123,16 @@ Deno.test("values are coerced and validated", async () => {
     'Cannot parse --worker-class "gevent": expected one of sync, async',
   );
   assertStringIncludes(await errorOf(["app:x", "--log-level", "loud"]), "expected one of debug");
-  assertStringIncludes(await errorOf(["app:x", "-t", "-1"]), "Option --timeout needs a value");
+  assertEquals(
+    await errorOf(["app:x", "-t", "-1"]),
+    'Cannot parse --timeout "-1": expected a number of seconds >= 0',
+  );
   assertStringIncludes(await errorOf(["app:x", "-t", "soon"]), 'Cannot parse --timeout "soon"');
   assertStringIncludes(await errorOf(["app:x", "--limit-request-line", "9000"]), "0 to 8190");
   assertStringIncludes(await errorOf(["app:x", "--statsd-host", "nohost"]), "HOST:PORT");
 });
 
-Deno.test("unknown options and missing values are usage errors", async () => {
+Deno.test("loadSettings() reports unknown options and missing values as usage errors", async () => {
   assertEquals(
     await errorOf(["app:x", "--foo"]),
     "Unknown option --foo: run with --help to see the options",
@@ -169,7 +142,7 @@ Deno.test("unknown options and missing values are usage errors", async () => {
   assertEquals(await errorOf(["app:x", "--reload=yes"]), "Option --reload takes no value");
 });
 
-Deno.test("APP_MODULE is required once", async () => {
+Deno.test("loadSettings() requires APP_MODULE once", async () => {
   assertEquals(
     await errorOf([]),
     "No application module specified: pass APP_MODULE, e.g. denocorn myapp:app",
@@ -181,7 +154,7 @@ Deno.test("APP_MODULE is required once", async () => {
   assertEquals((await settingsOf(["--print-config"])).app, null);
 });
 
-Deno.test("--help and --version win over everything", async () => {
+Deno.test("loadSettings() lets --help and --version win over everything", async () => {
   const help = await loadSettings(["--bogus", "-h"], {}, EMPTY_DIR);
   assertEquals(help.action, "help");
   assert(help.action === "help" && help.text.startsWith("usage: denocorn [OPTIONS] APP_MODULE"));
@@ -191,7 +164,7 @@ Deno.test("--help and --version win over everything", async () => {
   });
 });
 
-Deno.test("DENOCORN_CMD_ARGS is split on whitespace with quotes", () => {
+Deno.test("splitCommandArgs() splits DENOCORN_CMD_ARGS on whitespace with quotes", () => {
   assertEquals(splitCommandArgs(` -e "A=b c"  --name 'my app' x"y"z `), [
     "-e",
     "A=b c",
@@ -202,7 +175,7 @@ Deno.test("DENOCORN_CMD_ARGS is split on whitespace with quotes", () => {
   assertEquals(splitCommandArgs(""), []);
 });
 
-Deno.test("precedence: defaults < config file", async () => {
+Deno.test("loadSettings() precedence: defaults < config file", async () => {
   const s = await settingsOf(["-c", FIXTURES + "basic.ts"]);
   assertEquals(s.workers, 3);
   assertEquals(s.backlog, 2048);
@@ -210,32 +183,32 @@ Deno.test("precedence: defaults < config file", async () => {
   assertEquals(s.config, FIXTURES + "basic.ts");
 });
 
-Deno.test("precedence: config file < DENOCORN_CMD_ARGS", async () => {
+Deno.test("loadSettings() precedence: config file < DENOCORN_CMD_ARGS", async () => {
   const env = { DENOCORN_CMD_ARGS: `-c ${FIXTURES}basic.ts -w 7 --bind :1` };
   const s = await settingsOf([], env);
   assertEquals([s.workers, s.timeout, s.bind], [7, 12, [":1"]]);
 });
 
-Deno.test("precedence: DENOCORN_CMD_ARGS < argv", async () => {
+Deno.test("loadSettings() precedence: DENOCORN_CMD_ARGS < argv", async () => {
   const s = await settingsOf(["-w", "9", "b:app"], { DENOCORN_CMD_ARGS: "-w 7 -t 5 a:app" });
   assertEquals([s.workers, s.timeout, s.app], [9, 5, "b:app"]);
 });
 
-Deno.test("precedence: config file < argv", async () => {
+Deno.test("loadSettings() precedence: config file < argv", async () => {
   const s = await settingsOf(["-c", FIXTURES + "basic.ts", "-t", "1", "-b", ":2", "cli:app"]);
   assertEquals([s.workers, s.timeout, s.bind, s.app], [3, 1, [":2"], "cli:app"]);
 });
 
-Deno.test("a config file supplies hooks", async () => {
+Deno.test("loadSettings() returns the hooks of the config file", async () => {
   const result = await loadSettings(["-c", FIXTURES + "basic.ts"], {}, EMPTY_DIR);
   assert(result.action === "run");
   assertEquals(Object.keys(result.hooks).sort(), ["on_starting", "when_ready"]);
-  assertEquals(result.hooks.on_starting?.("arbiter"), "arbiter");
+  assertEquals(typeof result.hooks.on_starting, "function");
   assertEquals(result.settings.loglevel, "warning");
   assertEquals(result.settings.bind, ["127.0.0.1:9001", "unix:/tmp/denocorn.sock"]);
 });
 
-Deno.test("config file errors", async () => {
+Deno.test("loadSettings() reports config file errors", async () => {
   const f = (name: string) => FIXTURES + name;
   assertEquals(
     await errorOf(["-c", f("unknown_key.ts")]),
@@ -257,7 +230,7 @@ Deno.test("config file errors", async () => {
   );
 });
 
-Deno.test("./denocorn.config.ts in cwd is loaded automatically", async () => {
+Deno.test("loadSettings() loads ./denocorn.config.ts from cwd automatically", async () => {
   const s = await settingsOf([], {}, FIXTURES + "auto");
   assertEquals([s.workers, s.app], [5, "auto:app"]);
   assertEquals(s.config, FIXTURES + "auto/denocorn.config.ts");
@@ -265,7 +238,7 @@ Deno.test("./denocorn.config.ts in cwd is loaded automatically", async () => {
   assertEquals(rel.workers, 3);
 });
 
-Deno.test("defineConfig returns its argument", () => {
+Deno.test("defineConfig() returns its argument", () => {
   const config = { workers: 2 };
   assert(defineConfig(config) === config);
 });

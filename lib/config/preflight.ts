@@ -1,0 +1,92 @@
+/**
+ * @module Checks settings against the machine before a server starts: a bind host that does not
+ * resolve, a log file that cannot be opened or a missing directory becomes one usage error that
+ * names its flag, instead of a failure (or a stack trace) later.
+ */
+
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import { dirname, resolve } from "node:path";
+import type { Settings } from "./table.ts";
+import { ConfigError, parseAddress } from "./validators.ts";
+
+/** An OS error's reason without Deno's decorations: `permission denied`. */
+function reason(e: unknown): string {
+  const text = String((e as Error).message ?? e).replace(/ \(os error \d+\).*$/s, "");
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/**
+ * Resolves the host of a TCP `bind` address (IP literals are returned as they are); a host that
+ * does not resolve is a ConfigError naming --bind.
+ */
+export async function resolveBindHost(bind: string, host: string): Promise<string> {
+  if (isIP(host) !== 0) return host;
+  try {
+    return (await lookup(host)).address;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === "ENOTFOUND" ? `no such host "${host}"` : `cannot look up "${host}"`;
+    throw new ConfigError(
+      `Cannot resolve --bind "${bind}": ${why}; bind an IP address (e.g. 0.0.0.0:8000) or a ` +
+        "host name that resolves",
+    );
+  }
+}
+
+/** Opens `path` for appending as the logger will, without leaving a new file behind. */
+function checkLogFile(flag: string, path: string, base: string): void {
+  if (path === "-") return;
+  const full = resolve(base, path);
+  const fail = (why: string) => new ConfigError(`Cannot open ${flag} "${path}": ${why}`);
+  let exists = true;
+  try {
+    const st = Deno.statSync(full);
+    if (st.isDirectory) throw fail("it is a directory");
+    if (!st.isFile) return; // a device or a FIFO: opened as given, not probed
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e instanceof ConfigError ? e : fail(reason(e));
+    exists = false;
+  }
+  try {
+    Deno.openSync(full, exists ? { append: true } : { append: true, createNew: true }).close();
+    if (!exists) Deno.removeSync(full);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw fail(`directory "${dirname(full)}" does not exist`);
+    }
+    throw fail(reason(e));
+  }
+}
+
+/** Checks that `path` is a directory (with `writable`, one this process can create entries in). */
+function checkDirectory(flag: string, path: string, base: string, writable: boolean): void {
+  const full = resolve(base, path);
+  const fail = (why: string) => new ConfigError(`Cannot use ${flag} "${path}": ${why}`);
+  try {
+    if (!Deno.statSync(full).isDirectory) throw fail("not a directory");
+    if (writable) Deno.removeSync(Deno.makeTempDirSync({ dir: full, prefix: "denocorn-check-" }));
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw fail(e instanceof Deno.errors.NotFound ? "no such directory" : reason(e));
+  }
+}
+
+/**
+ * Checks what the server will need from the machine: `--chdir` and `--worker-tmp-dir` are
+ * directories, the log files can be opened, every `--bind` host resolves. Relative paths are
+ * taken from `--chdir` (or `cwd`), as the server will. Throws ConfigError.
+ */
+export async function preflight(settings: Settings, cwd: string): Promise<void> {
+  if (settings.chdir !== null) checkDirectory("--chdir", settings.chdir, cwd, false);
+  const base = resolve(cwd, settings.chdir ?? ".");
+  if (settings.worker_tmp_dir !== null) {
+    checkDirectory("--worker-tmp-dir", settings.worker_tmp_dir, base, true);
+  }
+  checkLogFile("--error-logfile", settings.errorlog, base);
+  if (settings.accesslog !== null) checkLogFile("--access-logfile", settings.accesslog, base);
+  for (const bind of settings.bind) {
+    const addr = parseAddress(bind);
+    if (addr.kind === "tcp") await resolveBindHost(bind, addr.host);
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * @module The worker class names, the one list `--worker-class` accepts. A leaf module (no
+ * imports) so the settings table can read it without loading any worker code; `mod.ts` maps each
+ * name to its loop, and the compiler keeps the two in step.
+ */
+
+/** Every worker class by its `--worker-class` name; the first is the default. */
+export const WORKER_CLASS_NAMES = ["sync", "async"] as const;
+
+/** One of {@link WORKER_CLASS_NAMES}. */
+export type WorkerClassName = typeof WORKER_CLASS_NAMES[number];

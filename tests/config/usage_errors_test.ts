@@ -1,0 +1,63 @@
+/**
+ * @module Tests that a bad setting stops the real main.ts with exit status 2 and one stderr line
+ * naming the flag, before anything is bound or spawned.
+ */
+
+import { assertEquals } from "../_assert.ts";
+import { runCli } from "../integration/harness.ts";
+
+const APP = "examples/hello.ts:app";
+
+/** Runs main.ts and returns its exit status and its stderr lines. */
+async function usage(args: string[]): Promise<{ code: number; lines: string[] }> {
+  const { code, stderr } = await runCli([APP, ...args]);
+  return { code, lines: stderr.trimEnd().split("\n") };
+}
+
+Deno.test("main.ts -b with a host that does not resolve names --bind and the fix", async () => {
+  // `.invalid` never resolves (RFC 6761), wherever the test runs.
+  assertEquals(await usage(["-b", "nonsense.invalid"]), {
+    code: 2,
+    lines: [
+      'Error: Cannot resolve --bind "nonsense.invalid": no such host "nonsense.invalid"; bind an ' +
+      "IP address (e.g. 0.0.0.0:8000) or a host name that resolves",
+    ],
+  });
+});
+
+Deno.test("main.ts -t -1 says what is wrong with the value", async () => {
+  assertEquals(await usage(["-t", "-1"]), {
+    code: 2,
+    lines: ['Error: Cannot parse --timeout "-1": expected a number of seconds >= 0'],
+  });
+});
+
+Deno.test("main.ts with a log file it cannot open names the flag, without a stack", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    for (const flag of ["--access-logfile", "--error-logfile"]) {
+      assertEquals(await usage([flag, `${dir}/missing/x.log`]), {
+        code: 2,
+        lines: [
+          `Error: Cannot open ${flag} "${dir}/missing/x.log": directory "${dir}/missing" does ` +
+          "not exist",
+        ],
+      });
+    }
+    assertEquals(await usage(["--access-logfile", dir]), {
+      code: 2,
+      lines: [`Error: Cannot open --access-logfile "${dir}": it is a directory`],
+    });
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("main.ts with a missing --worker-tmp-dir names the path", async () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.removeSync(dir);
+  assertEquals(await usage(["--worker-tmp-dir", dir]), {
+    code: 2,
+    lines: [`Error: Cannot use --worker-tmp-dir "${dir}": no such directory`],
+  });
+});
