@@ -18,6 +18,7 @@ export class ConfigError extends Error {
 /** The effective settings: every key present, null where unset. See docs/settings.md. */
 export interface Settings {
   config: string | null;
+  /** `--deno-config`: the deno.json workers load the app with; null to find it as Deno does. */
   deno_config: string | null;
   bind: string[];
   backlog: number;
