@@ -10,6 +10,7 @@ import { appProject, selfCommand, spawnSelf } from "./arbiter/spawn.ts";
 import type { Hooks, Settings } from "./config/mod.ts";
 import { USAGE_ERROR } from "./exit_codes.ts";
 import { setupLogging } from "./log.ts";
+import { ensureOwnNodeModules } from "./project/command.ts";
 import * as sys from "./sys/mod.ts";
 import { WORKER_ENV } from "./workers/env.ts";
 
@@ -100,17 +101,20 @@ export interface ServerOptions {
 }
 
 /**
- * Checks that the app's Deno project can be read, sets up logging and runs the arbiter until it
- * stops; resolves with the exit status (2 when the project's deno.json cannot be read).
+ * Checks that the app's Deno project can be read (exit 2) and, for a manual node_modules, that
+ * denocorn's own npm package can be resolved (exit 1), then sets up logging and runs the arbiter
+ * until it stops; resolves with the exit status.
  */
 export async function runServer(opts: ServerOptions): Promise<number> {
   const s = opts.settings;
   if (s.app !== EMBEDDED_APP) {
+    let project;
     try {
-      appProject(s, Deno.cwd());
+      project = appProject(s, Deno.cwd());
+      if (project.nodeModules === "manual") ensureOwnNodeModules();
     } catch (e) {
       writeLine(Deno.stderr, `Error: ${(e as Error).message}`);
-      return USAGE_ERROR;
+      return project === undefined ? USAGE_ERROR : 1;
     }
   }
   await setupLogging({

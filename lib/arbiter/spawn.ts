@@ -122,7 +122,11 @@ export function workerCommand(settings: Settings, cwd = Deno.cwd(), quiet = fals
     lockNames.set(key, name);
     if (!quiet) log.info(`Loading the app with ${key}`);
   }
-  if (project.nodeModules === "manual") ensureOwnNodeModules();
+  try {
+    if (project.nodeModules === "manual") ensureOwnNodeModules();
+  } catch (e) {
+    log.error((e as Error).message); // checked at startup; the worker will say what it lacks
+  }
   const lock = writeWorkerLock(project, workerLockDir(settings), name);
   const owner = workerOwner(settings);
   if (lock !== null && owner !== null) Deno.chownSync(lock, owner.uid, owner.gid);
