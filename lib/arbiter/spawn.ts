@@ -10,6 +10,7 @@ import type { Settings } from "../config/mod.ts";
 import { log } from "../log.ts";
 import {
   ensureOwnNodeModules,
+  forwardedFlags,
   ownCommandLine,
   ownMain,
   projectFlags,
@@ -50,9 +51,13 @@ function mainModulePath(): string {
  */
 export function selfCommand(): Command {
   if (isCompiled()) return { cmd: Deno.execPath(), args: [] };
+  return { cmd: Deno.execPath(), args: ["run", ...ownRunFlags(), mainModulePath()] };
+}
+
+/** The `deno run` flags this process was started with, or `-A` where they cannot be read. */
+function ownRunFlags(): string[] {
   const line = ownCommandLine();
-  const flags = (line === null ? null : runFlags(line, Deno.args)) ?? ["-A"];
-  return { cmd: Deno.execPath(), args: ["run", ...flags, mainModulePath()] };
+  return (line === null ? null : runFlags(line, Deno.args)) ?? ["-A"];
 }
 
 /** The project the app of `settings` belongs to: --deno-config, or found from the app module. */
@@ -130,7 +135,8 @@ export function workerCommand(settings: Settings, cwd = Deno.cwd(), quiet = fals
   const lock = writeWorkerLock(project, workerLockDir(settings), name);
   const owner = workerOwner(settings);
   if (lock !== null && owner !== null) Deno.chownSync(lock, owner.uid, owner.gid);
-  return { cmd: Deno.execPath(), args: ["run", "-A", ...projectFlags(project, lock), ownMain()] };
+  const args = ["run", "-A", ...forwardedFlags(ownRunFlags()), ...projectFlags(project, lock)];
+  return { cmd: Deno.execPath(), args: [...args, ownMain()] };
 }
 
 /**

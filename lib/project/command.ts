@@ -61,6 +61,24 @@ export function runFlags(cmdline: string[], args: string[]): string[] | null {
   return all ? flags : ["-A", ...flags];
 }
 
+/** Flags of the arbiter's own `deno run` that change how code runs, and so hold for workers. */
+const FORWARDED = /^--(unstable(-[\w-]+)?|cached-only|frozen(=\w+)?|location=\S+|seed=\d+)$/;
+
+/**
+ * The flags of this process's `deno run` that workers get too (`--unstable-*`, `--cached-only`,
+ * `--frozen`, `--location=`, `--seed=`): a worker loads the app as the arbiter was asked to.
+ *
+ * @example
+ * ```ts
+ * import { forwardedFlags } from "./command.ts";
+ * const flags = forwardedFlags(["-A", "--unstable-kv", "--config", "x.json", "--frozen"]);
+ * if (flags.join(" ") !== "--unstable-kv --frozen") throw new Error(flags.join(" "));
+ * ```
+ */
+export function forwardedFlags(flags: string[]): string[] {
+  return flags.filter((f) => FORWARDED.test(f));
+}
+
 /** This process's command line, or null where /proc is not available. */
 export function ownCommandLine(): string[] | null {
   try {

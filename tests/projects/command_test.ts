@@ -1,7 +1,13 @@
 /** @module Tests for lib/project/command.ts: the flags a worker's `deno run` gets. */
 
 import { assertEquals } from "../_assert.ts";
-import { ownMain, ownRoot, projectFlags, runFlags } from "../../lib/project/command.ts";
+import {
+  forwardedFlags,
+  ownMain,
+  ownRoot,
+  projectFlags,
+  runFlags,
+} from "../../lib/project/command.ts";
 import { NO_PROJECT } from "../../lib/project/find.ts";
 
 Deno.test("projectFlags() passes the app's deno.json and the worker's lock copy", () => {
@@ -54,4 +60,28 @@ Deno.test("ownRoot() and ownMain() point at this checkout", () => {
   const root = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
   assertEquals(ownRoot(), root);
   assertEquals(ownMain(), `${root}/main.ts`);
+});
+
+Deno.test("forwardedFlags() keeps the flags that change how workers run code, no others", () => {
+  const flags = [
+    "-A",
+    "--config",
+    "/x/deno.json",
+    "--unstable-kv",
+    "--unstable",
+    "--cached-only",
+    "--frozen=true",
+    "--location=http://app.example/",
+    "--seed=7",
+    "--v8-flags=--max-old-space-size=64",
+    "--unstable-kv-x y",
+  ];
+  assertEquals(forwardedFlags(flags), [
+    "--unstable-kv",
+    "--unstable",
+    "--cached-only",
+    "--frozen=true",
+    "--location=http://app.example/",
+    "--seed=7",
+  ]);
 });

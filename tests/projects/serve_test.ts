@@ -80,6 +80,26 @@ Deno.test("denocorn serves a package.json project from its own node_modules", as
   assertEquals(await snapshot(dir), before, "the project's node_modules changed");
 });
 
+Deno.test("denocorn started with --unstable-kv gives its workers that flag too", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "denocorn_unstable_" });
+  await Deno.writeTextFile(
+    `${tmp}/app.ts`,
+    `const kv = await Deno.openKv("${tmp}/kv.sqlite");\n` +
+      'export default async () => new Response(String((await kv.get(["k"])).versionstamp));\n',
+  );
+  const server = await start(
+    Deno.execPath(),
+    ["run", "-A", "--unstable-kv", MAIN, "--bind", "127.0.0.1:0", "app"],
+    { cwd: tmp },
+  );
+  try {
+    assertEquals(await get(`${server.url}/`), { status: 200, body: "null" });
+  } finally {
+    assertEquals((await server.stop()).code, 0);
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("denocorn --deno-config loads an app outside any project with the given deno.json", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "denocorn_deno_config_" });
   await Deno.writeTextFile(
