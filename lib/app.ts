@@ -19,7 +19,11 @@ export interface AppSpec {
   call: { name: string; args: unknown[] } | null;
 }
 
-/** A one-line reason why the app could not be loaded; the worker exits with APP_LOAD_ERROR. */
+/**
+ * A one-line reason why the app could not be loaded; the worker exits with APP_LOAD_ERROR. When
+ * the app's own code threw (while its module was imported, or in its factory), `cause` holds
+ * that error, so the error log can show its stack below the line.
+ */
 export class AppLoadError extends Error {
   override name = "AppLoadError";
 }
@@ -127,7 +131,9 @@ async function importModule(path: string, shown: string): Promise<Record<string,
     // Deno's parse errors put the source excerpt and `at file:///…:LINE:COL` on later lines.
     const at = /^\s*at file:\/\/\S*?:(\d+:\d+)\s*$/m.exec(e instanceof Error ? e.message : "");
     const where = at === null ? "" : ` (at ${shown}:${at[1]})`;
-    throw new AppLoadError(`Cannot import ${JSON.stringify(shown)}: ${firstLine(e)}${where}`);
+    throw new AppLoadError(`Cannot import ${JSON.stringify(shown)}: ${firstLine(e)}${where}`, {
+      cause: e,
+    });
   }
 }
 
@@ -184,7 +190,7 @@ async function callFactory(
   try {
     return await (found.value as (...a: unknown[]) => unknown).apply(found.holder, call.args);
   } catch (e) {
-    throw new AppLoadError(`${prefix}: it threw: ${firstLine(e)}`);
+    throw new AppLoadError(`${prefix}: it threw: ${firstLine(e)}`, { cause: e });
   }
 }
 
@@ -203,6 +209,35 @@ function toHandler(value: unknown, label: string): FetchHandler {
   );
 }
 
+/** The app spec that names the handler an embedding program passed to serve(). */
+export const EMBEDDED_APP = "denocorn:embedded";
+
+let embedded: FetchHandler | null = null;
+
+/** Registers the handler that {@link EMBEDDED_APP} names (serve() in a worker process). */
+export function setEmbeddedApp(app: FetchHandler | { fetch: FetchHandler }): void {
+  embedded = toHandler(app, "serve({ app })");
+}
+
+/**
+ * The file the module part of `spec` names, resolved as {@link loadApp} does, or null when the
+ * spec does not parse or names no file (the worker then reports why).
+ *
+ * @example
+ * ```ts
+ * import { appModulePath } from "./app.ts";
+ * if (appModulePath("no/such/module:app", "/") !== null) throw new Error("found a ghost");
+ * ```
+ */
+export function appModulePath(spec: string, cwd: string): string | null {
+  if (spec === EMBEDDED_APP) return null;
+  try {
+    return findModule(parseAppSpec(spec).module, cwd).path;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Loads the app named by `spec` ("module:attr" or "module"), resolving the module relative to
  * `cwd`. Returns the callable handler; objects with a `fetch` method are bound to themselves.
@@ -215,6 +250,10 @@ function toHandler(value: unknown, label: string): FetchHandler {
  * ```
  */
 export async function loadApp(spec: string, cwd: string): Promise<FetchHandler> {
+  if (spec === EMBEDDED_APP) {
+    if (embedded !== null) return embedded;
+    throw new AppLoadError("Cannot load the embedded app: serve() was not called with an app");
+  }
   const parsed = parseAppSpec(spec);
   const { path, shown } = findModule(parsed.module, cwd);
   const mod = await importModule(path, shown);

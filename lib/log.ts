@@ -1,6 +1,12 @@
 /** @module Carries every log record through LogTape and writes gunicorn's error and access log lines. */
 
-import { configure, getLogger, type LogLevel, type LogRecord, reset } from "@logtape/logtape";
+import {
+  configure,
+  getLogger,
+  type LogLevel,
+  type LogRecord,
+  reset,
+} from "npm:@logtape/logtape@^2.4.2";
 
 /** denocorn's log levels, gunicorn's names, lowest first: the one list `--log-level` accepts. */
 export const LOG_LEVELS = ["debug", "info", "warning", "error", "critical"] as const;

@@ -1,6 +1,14 @@
 /** @module Tests for lib/app.ts: every spec form, every way loading can fail, and its message. */
 
-import { AppLoadError, type FetchHandler, loadApp, parseAppSpec } from "../lib/app.ts";
+import {
+  AppLoadError,
+  appModulePath,
+  EMBEDDED_APP,
+  type FetchHandler,
+  loadApp,
+  parseAppSpec,
+  setEmbeddedApp,
+} from "../lib/app.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
 
 const FIXTURES = new URL("./fixtures/apps/", import.meta.url).pathname.replace(/\/$/, "");
@@ -270,6 +278,22 @@ Deno.test("loadApp() reports the first line of an error thrown on import", async
   );
 });
 
+Deno.test("loadApp() keeps the error an app module throws on import as the cause", async () => {
+  const e = await assertRejects(() => loadApp("throws_on_import:app", FIXTURES), AppLoadError);
+  assert(e.cause instanceof Error, "no cause");
+  assert(/throws_on_import\.ts:\d+:\d+/.test(e.cause.stack ?? ""), e.cause.stack);
+});
+
+Deno.test("loadApp() keeps the error a factory throws as the cause", async () => {
+  const e = await assertRejects(() => loadApp("factory:create_broken()", FIXTURES), AppLoadError);
+  assertEquals((e.cause as Error).message, "database is down\nsecond line that must not appear");
+});
+
+Deno.test("loadApp() gives no cause when the module is simply not found", async () => {
+  const e = await assertRejects(() => loadApp("nowhere:app", FIXTURES), AppLoadError);
+  assertEquals(e.cause, undefined);
+});
+
 Deno.test("loadApp() reports a syntax error on one line", async () => {
   const dir = await Deno.makeTempDir({ prefix: "denocorn_app_test_" });
   try {
@@ -300,4 +324,26 @@ Deno.test("loadApp() rejects a parse error before looking for the module", async
     await loadError("x:1bad"),
     'Cannot parse app spec "x:1bad": expected MODULE:ATTR such as main:app or main:create_app("prod")',
   );
+});
+
+// --- appModulePath and the embedded app ---------------------------------------------------------
+
+Deno.test("appModulePath() finds the module file as loadApp() does, or returns null", () => {
+  assertEquals(appModulePath("named:app", FIXTURES), `${FIXTURES}/named.ts`);
+  assertEquals(appModulePath("plain.mjs", FIXTURES), `${FIXTURES}/plain.mjs`);
+  assertEquals(appModulePath("nowhere:app", FIXTURES), null);
+  assertEquals(appModulePath("x:1bad", FIXTURES), null);
+  assertEquals(appModulePath(EMBEDDED_APP, FIXTURES), null);
+});
+
+Deno.test("loadApp() returns the handler serve() registered for the embedded app spec", async () => {
+  await assertRejects(() => loadApp(EMBEDDED_APP, FIXTURES), AppLoadError, "serve() was not");
+  const app = {
+    prefix: "bound",
+    fetch(this: { prefix: string }) {
+      return new Response(this.prefix);
+    },
+  };
+  setEmbeddedApp(app);
+  assertEquals(await call(await loadApp(EMBEDDED_APP, FIXTURES)), "bound");
 });

@@ -28,6 +28,15 @@ export const SETTINGS = [
       "argument or as the config file key `app`.",
   },
   {
+    name: "deno_config",
+    section: "Config file",
+    flags: ["--deno-config"],
+    type: "nullable string",
+    meta: "PATH",
+    help: "The Deno configuration file (`deno.json` or `deno.jsonc`) workers load the app " +
+      "with. Defaults to the one Deno finds from the app module's directory upward.",
+  },
+  {
     name: "bind",
     section: "Server socket",
     flags: ["-b", "--bind"],

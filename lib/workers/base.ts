@@ -79,7 +79,7 @@ export class WorkerBase {
       const app = await loadApp(boot.settings.app ?? "", Deno.cwd());
       w = new WorkerBase(boot, app, hooks);
     } catch (e) {
-      if (e instanceof AppLoadError) log.error(e.message);
+      if (e instanceof AppLoadError) log.error(e.message, e.cause);
       else log.error("Exception in worker process", e);
       Deno.exit(APP_LOAD_ERROR);
     }

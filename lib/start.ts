@@ -1,0 +1,128 @@
+/**
+ * @module Starting a server from resolved settings, shared by the `denocorn` command and serve():
+ * environment, `--check-config`, the app's project, logging, then the arbiter's loop.
+ */
+
+import { resolve } from "node:path";
+import { AppLoadError, EMBEDDED_APP, loadApp } from "./app.ts";
+import { Arbiter } from "./arbiter/arbiter.ts";
+import { appProject, selfCommand, spawnSelf } from "./arbiter/spawn.ts";
+import type { Hooks, Settings } from "./config/mod.ts";
+import { USAGE_ERROR } from "./exit_codes.ts";
+import { setupLogging } from "./log.ts";
+import { ensureOwnNodeModules } from "./project/command.ts";
+import * as sys from "./sys/mod.ts";
+import { WORKER_ENV } from "./workers/env.ts";
+
+const DAEMON_ENV = "DENOCORN_DAEMONIZED";
+
+const encoder = new TextEncoder();
+
+/** Writes one line (adding the newline) to stdout or stderr. */
+export function writeLine(stream: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = encoder.encode(text.endsWith("\n") ? text : text + "\n");
+  let off = 0;
+  while (off < bytes.length) off += stream.writeSync(bytes.subarray(off));
+}
+
+/** `--env` and `--chdir`: applied in the arbiter, so workers inherit them. */
+export function applyEnvironment(settings: Settings): void {
+  for (const kv of settings.raw_env) {
+    const i = kv.indexOf("=");
+    Deno.env.set(kv.slice(0, i), kv.slice(i + 1));
+  }
+  if (settings.chdir !== null) Deno.chdir(settings.chdir);
+}
+
+/** Makes `--deno-config` absolute (relative to where the command ran, as `--config` is). */
+export function resolveDenoConfig(settings: Settings, cwd: string): Settings {
+  const given = settings.deno_config;
+  return given === null ? settings : { ...settings, deno_config: resolve(cwd, given) };
+}
+
+/**
+ * `--check-config`: loads the app the way a worker does — in a child process under the app's
+ * own Deno project — and returns 0, or 1 after the child printed why.
+ */
+export async function checkApp(settings: Settings): Promise<number> {
+  if (settings.app === EMBEDDED_APP) return 0;
+  const child = spawnSelf({
+    [WORKER_ENV.role]: "check",
+    [WORKER_ENV.settings]: JSON.stringify(settings),
+  });
+  return (await child.status).code === 0 ? 0 : 1;
+}
+
+/** The `check` role of {@link checkApp}'s child: loads the app, prints why it cannot. */
+export async function runAppCheck(env: Record<string, string>): Promise<number> {
+  const settings = JSON.parse(env[WORKER_ENV.settings] ?? "{}") as Partial<Settings>;
+  try {
+    await loadApp(settings.app ?? "", Deno.cwd());
+    return 0;
+  } catch (e) {
+    const cause = e instanceof AppLoadError && e.cause instanceof Error ? e.cause : null;
+    writeLine(Deno.stderr, `Error: ${(e as Error).message}`);
+    if (cause?.stack !== undefined) writeLine(Deno.stderr, cause.stack);
+    return 1;
+  }
+}
+
+/**
+ * --daemon: starts this program again detached (new session, no stdio) with `args` and returns
+ * true; in that detached copy, starts the new session and returns false.
+ */
+export function daemonize(args: string[]): boolean {
+  if (Deno.env.get(DAEMON_ENV) === "1") {
+    Deno.env.delete(DAEMON_ENV);
+    sys.setsid();
+    return false;
+  }
+  const self = selfCommand();
+  const child = new Deno.Command(self.cmd, {
+    args: [...self.args, ...args],
+    env: { [DAEMON_ENV]: "1" },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  child.unref();
+  return true;
+}
+
+/** What {@link runServer} needs besides the settings. */
+export interface ServerOptions {
+  settings: Settings;
+  hooks: Hooks;
+  /** Reads the configuration again (HUP). */
+  reload: () => Promise<{ settings: Settings; hooks: Hooks }>;
+  /** Arguments a USR2 re-execution passes to the new arbiter. */
+  argv: string[];
+  env: Record<string, string>;
+}
+
+/**
+ * Checks that the app's Deno project can be read (exit 2) and, for a manual node_modules, that
+ * denocorn's own npm package can be resolved (exit 1), then sets up logging and runs the arbiter
+ * until it stops; resolves with the exit status.
+ */
+export async function runServer(opts: ServerOptions): Promise<number> {
+  const s = opts.settings;
+  if (s.app !== EMBEDDED_APP) {
+    let project;
+    try {
+      project = appProject(s, Deno.cwd());
+      if (project.nodeModules === "manual") ensureOwnNodeModules();
+    } catch (e) {
+      writeLine(Deno.stderr, `Error: ${(e as Error).message}`);
+      return project === undefined ? USAGE_ERROR : 1;
+    }
+  }
+  await setupLogging({
+    loglevel: s.loglevel,
+    errorlog: s.errorlog,
+    accesslog: s.accesslog,
+    accessLogFormat: s.access_log_format,
+    procName: s.proc_name,
+  });
+  return await new Arbiter(opts).run();
+}
