@@ -6,7 +6,8 @@
 
 import { parseArgs } from "node:util";
 import { Arbiter } from "./lib/arbiter/arbiter.ts";
-import { ctlRequest, formatWorkers, type WorkerReport } from "./lib/arbiter/ctl.ts";
+import { formatWorkers, type WorkerReport } from "./lib/arbiter/commands.ts";
+import { ctlRequest } from "./lib/arbiter/ctl.ts";
 import { selfCommand } from "./lib/arbiter/spawn.ts";
 import { ConfigError, loadSettings, printConfig, type Settings } from "./lib/config/mod.ts";
 import { loadApp } from "./lib/app.ts";

@@ -5,8 +5,12 @@ export interface WorkerState {
   pid: number;
   /** Spawn order: a larger age is a younger worker. */
   age: number;
+  /** The reload (HUP) count when it was spawned: workers of older generations are replaced. */
+  generation: number;
   /** Last heartbeat, in ms since the epoch. */
   lastBeat: number;
+  /** True once the worker has written its first heartbeat (its app is loaded). */
+  booted: boolean;
   /** Set once SIGABRT was sent for a timeout; the next check sends SIGKILL. */
   aborted: boolean;
   /** Set once the worker was asked to stop (retired by TTOU, reload, or max-requests). */
@@ -46,11 +50,24 @@ export function retirePlan(workers: Iterable<WorkerState>, target: number): numb
   return serving.slice(0, Math.max(0, serving.length - target)).map((w) => w.pid);
 }
 
-/** gunicorn's wording for how a worker ended, or null for a clean exit. */
-export function describeExit(pid: number, code: number, signal: string | null): string | null {
-  if (signal !== null) {
-    const msg = `Worker (pid:${pid}) was sent ${signal}!`;
-    return signal === "SIGKILL" ? `${msg} Perhaps out of memory?` : msg;
-  }
-  return code === 0 ? null : `Worker (pid:${pid}) exited with code ${code}.`;
+/**
+ * HUP replaces workers of older generations by a full set of `generation`: the old ones are
+ * retired at once when every new one has booted, or when `deadline` has passed; until then none.
+ */
+export function replacementPlan(
+  workers: Iterable<WorkerState>,
+  generation: number,
+  now: number,
+  deadline: number,
+): number[] {
+  const serving = [...workers].filter((w) => !w.retiring);
+  const old = serving.filter((w) => w.generation < generation);
+  if (old.length === 0) return [];
+  const fresh = serving.filter((w) => w.generation === generation);
+  return fresh.every((w) => w.booted) || now >= deadline ? old.map((w) => w.pid) : [];
+}
+
+/** TTOU: one worker fewer, never below one (WINCH or `ctl scale 0` stop them all). */
+export function ttouTarget(current: number): number {
+  return current > 1 ? current - 1 : current;
 }

@@ -10,6 +10,8 @@ import { log, reopenLogFiles, setupLogging } from "../log.ts";
 import { requestMetrics, startStatsd } from "../statsd.ts";
 import * as sys from "../sys/mod.ts";
 import { readWorkerEnv, type WorkerBoot } from "./env.ts";
+import { type Beat, HeartbeatWriter } from "../heartbeat.ts";
+import { getHeapStatistics } from "node:v8";
 
 /** How a worker's loop stops: "graceful" finishes the request in hand, "quick" exits now. */
 export type StopMode = "graceful" | "quick";
@@ -27,16 +29,21 @@ export class WorkerBase {
   alive = true;
   /** Requests served so far. */
   requests = 0;
+  /** Requests inside the app right now (reported in the heartbeat). */
+  active = 0;
   /** Requests after which this worker restarts itself (0 = never). */
   readonly maxRequests: number;
   #wakeR: number;
   #wakeW: number;
-  #lastBeat = 0;
+  #heart: HeartbeatWriter;
   #onStop: Array<(mode: StopMode) => void> = [];
 
   private constructor(boot: WorkerBoot, app: FetchHandler, hooks: Hooks) {
     this.boot = boot;
     this.settings = boot.settings;
+    this.#heart = new HeartbeatWriter(boot.heartbeat, () => this.#beat());
+    // The arbiter removed the file: it is shutting down or gone.
+    this.#heart.onFail = () => this.alive &&= this.#arbiterAlive();
     this.app = app;
     this.hooks = hooks;
     this.observer = makeObserver(this, hooks);
@@ -149,20 +156,20 @@ export class WorkerBase {
     );
   }
 
-  /**
-   * Refreshes the heartbeat file at most a few times a second: its mtime says "alive", its
-   * content the requests served (the arbiter reports both; a non-empty file means booted).
-   */
+  /** Refreshes the heartbeat (lib/heartbeat.ts) at most four times a second, or now if `force`. */
   notify(force = false): void {
-    const now = performance.now();
-    if (!force && now - this.#lastBeat < 250) return;
-    this.#lastBeat = now;
-    try {
-      Deno.writeTextFileSync(this.boot.heartbeat, String(this.requests));
-    } catch {
-      // The arbiter removed the file: it is shutting down or gone.
-      if (!this.#arbiterAlive()) this.alive = false;
-    }
+    this.#heart.beat(force);
+  }
+
+  #beat(): Beat {
+    const heap = getHeapStatistics();
+    return {
+      served: this.requests,
+      active: this.active,
+      stopping: !this.alive,
+      heapUsed: heap.used_heap_size,
+      heapLimit: heap.heap_size_limit,
+    };
   }
 
   #arbiterAlive(): boolean {

@@ -1,16 +1,19 @@
 import { assertEquals } from "../_assert.ts";
 import {
-  describeExit,
   murderPlan,
+  replacementPlan,
   retirePlan,
   spawnCount,
+  ttouTarget,
   type WorkerState,
 } from "../../lib/arbiter/plan.ts";
 
 const w = (pid: number, age: number, extra: Partial<WorkerState> = {}): WorkerState => ({
   pid,
   age,
+  generation: 0,
   lastBeat: 1000,
+  booted: true,
   aborted: false,
   retiring: false,
   ...extra,
@@ -42,12 +45,29 @@ Deno.test("retirePlan() retires the oldest serving workers beyond the target", (
   assertEquals(retirePlan([w(10, 1)], 4), []);
 });
 
-Deno.test("describeExit() words exits the way gunicorn does", () => {
-  assertEquals(describeExit(7, 0, null), null);
-  assertEquals(describeExit(7, 1, null), "Worker (pid:7) exited with code 1.");
+Deno.test("replacementPlan() waits until every worker of the new generation has booted", () => {
+  const old = [w(1, 1), w(2, 2)];
+  const booting = [w(3, 3, { generation: 1 }), w(4, 4, { generation: 1, booted: false })];
+  assertEquals(replacementPlan([...old, ...booting], 1, 5000, 9000), []);
+  const booted = [w(3, 3, { generation: 1 }), w(4, 4, { generation: 1 })];
+  assertEquals(replacementPlan([...old, ...booted], 1, 5000, 9000), [1, 2]);
+});
+
+Deno.test("replacementPlan() retires the old generation at the deadline even if new ones hang", () => {
+  const ws = [w(1, 1), w(3, 3, { generation: 1, booted: false })];
+  assertEquals(replacementPlan(ws, 1, 9000, 9000), [1]);
+});
+
+Deno.test("replacementPlan() leaves retiring and current workers alone", () => {
   assertEquals(
-    describeExit(7, 137, "SIGKILL"),
-    "Worker (pid:7) was sent SIGKILL! Perhaps out of memory?",
+    replacementPlan([w(1, 1, { retiring: true }), w(2, 2, { generation: 1 })], 1, 0, 1),
+    [],
   );
-  assertEquals(describeExit(7, 143, "SIGTERM"), "Worker (pid:7) was sent SIGTERM!");
+  assertEquals(replacementPlan([w(1, 1), w(2, 2)], 0, 0, 0), []);
+});
+
+Deno.test("ttouTarget() removes one worker but never the last", () => {
+  assertEquals(ttouTarget(3), 2);
+  assertEquals(ttouTarget(1), 1);
+  assertEquals(ttouTarget(0), 0);
 });

@@ -1,0 +1,54 @@
+/** @module How the arbiter reads a worker's exit: halt the server, or log it and respawn (pure). */
+
+import { APP_LOAD_ERROR, WORKER_BOOT_ERROR } from "../exit_codes.ts";
+
+/** Thrown inside the loop to stop the server with a reason and an exit status. */
+export class HaltServer extends Error {
+  /** The arbiter's exit status. */
+  readonly exitCode: number;
+  /** Creates the halt with its `reason` and `exitCode`. */
+  constructor(reason: string, exitCode: number) {
+    super(reason);
+    this.exitCode = exitCode;
+  }
+}
+
+/** What the arbiter does about a worker that exited. */
+export type ExitVerdict =
+  /** Stop the server with this reason and exit status (respawning would only fail again). */
+  | { kind: "halt"; reason: string; exitCode: number }
+  /** Log `message` (null: a clean exit, nothing to say); the worker is replaced. */
+  | { kind: "log"; message: string | null };
+
+/** What the arbiter knew when the worker exited. */
+export interface ExitContext {
+  /** True while the arbiter itself is stopping (its own KILLs are not news). */
+  stopping: boolean;
+}
+
+const HALTS: Record<number, string> = {
+  [WORKER_BOOT_ERROR]: "Worker failed to boot.",
+  [APP_LOAD_ERROR]: "App failed to load.",
+};
+
+/** Decides on the exit of worker `pid` with `code` or `signal` (gunicorn's `reap_workers`). */
+export function judgeExit(
+  pid: number,
+  code: number,
+  signal: string | null,
+  ctx: ExitContext,
+): ExitVerdict {
+  const halt = signal === null ? HALTS[code] : undefined;
+  if (halt !== undefined) return { kind: "halt", reason: halt, exitCode: code };
+  if (ctx.stopping && signal === "SIGKILL") return { kind: "log", message: null };
+  return { kind: "log", message: describeExit(pid, code, signal) };
+}
+
+/** gunicorn's wording for how a worker ended, or null for a clean exit. */
+export function describeExit(pid: number, code: number, signal: string | null): string | null {
+  if (signal !== null) {
+    const msg = `Worker (pid:${pid}) was sent ${signal}!`;
+    return signal === "SIGKILL" ? `${msg} Perhaps out of memory?` : msg;
+  }
+  return code === 0 ? null : `Worker (pid:${pid}) exited with code ${code}.`;
+}

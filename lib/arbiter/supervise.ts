@@ -1,0 +1,153 @@
+/**
+ * @module Supervision, the arbiter's worker-side steps: how many workers it keeps and of which
+ * generation, and the thin steps that apply plan.ts and exits.ts to the pool — murder the silent,
+ * reap the dead, spawn what lacks, retire what is extra or replaced.
+ */
+
+import type { Hooks, Settings } from "../config/mod.ts";
+import { HeartbeatFiles } from "../heartbeat.ts";
+import { runHook } from "../hooks.ts";
+import { log } from "../log.ts";
+import type { WorkerReport } from "./commands.ts";
+import { judgeExit } from "./exits.ts";
+import { murderPlan, replacementPlan, retirePlan, spawnCount } from "./plan.ts";
+import { type Worker, WorkerPool } from "./pool.ts";
+import { workerEnv, workerOwner } from "./worker_setup.ts";
+
+/** What supervision needs from the arbiter. */
+export interface SupervisorHost {
+  /** What hooks receive as `server` (the arbiter). */
+  readonly server: unknown;
+  /** The arbiter's environment (passed on to workers). */
+  readonly env: Record<string, string>;
+  settings(): Settings;
+  hooks(): Hooks;
+  /** The listening fds workers inherit. */
+  fds(): number[];
+  /** True once the arbiter is stopping. */
+  stopping(): boolean;
+  /** Stops the server with `reason` and exit status `code`. */
+  halt(reason: string, code: number): void;
+  /** Wakes the loop (a worker exited). */
+  wake(): void;
+}
+
+/** The workers the arbiter keeps. */
+export class Supervisor {
+  #host: SupervisorHost;
+  #files = new HeartbeatFiles();
+  #pool: WorkerPool;
+  #target: number;
+  /** Bumped by each reload: workers of older generations are replaced. */
+  #generation = 0;
+  #replaceDeadline = 0;
+
+  /** Creates the supervisor of `target` workers; nothing runs before {@linkcode open}. */
+  constructor(host: SupervisorHost, target: number) {
+    this.#host = host;
+    this.#target = target;
+    this.#pool = new WorkerPool(this.#files, (w, code, sig) => this.#reaped(w, code, sig));
+  }
+
+  /** Creates the heartbeat directory (throws when --worker-tmp-dir or --user is unusable). */
+  open(): void {
+    const s = this.#host.settings();
+    this.#files.open(s.worker_tmp_dir, workerOwner(s));
+  }
+
+  /** How many workers the arbiter keeps running. */
+  get target(): number {
+    return this.#target;
+  }
+
+  /** Changes the number of workers (TTIN, TTOU, WINCH, HUP, `ctl scale`); runs nworkers_changed. */
+  set target(n: number) {
+    const old = this.#target;
+    if (n === old) return;
+    this.#target = n;
+    void runHook(this.#host.hooks(), "nworkers_changed", this.#host.server, n, old);
+  }
+
+  /** How many worker processes are alive. */
+  get size(): number {
+    return this.#pool.size;
+  }
+
+  /** True while workers of an older generation wait for their replacements to boot. */
+  get replacing(): boolean {
+    return this.#pool.list().some((w) => w.generation < this.#generation && !w.retiring);
+  }
+
+  /** The workers as `ctl workers` shows them, from fresh heartbeats. */
+  reports(): WorkerReport[] {
+    this.#pool.readBeats();
+    return this.#pool.reports(Date.now());
+  }
+
+  /** Sends `sig` to every worker (USR1). */
+  signalAll(sig: Deno.Signal): void {
+    for (const w of this.#pool.list()) this.#pool.kill(w.pid, sig);
+  }
+
+  /** HUP: a new generation replaces every worker once it has booted (or after the deadline). */
+  replaceAll(): void {
+    this.#generation++;
+    this.#replaceDeadline = Date.now() + Math.max(10, this.#host.settings().timeout) * 1000;
+  }
+
+  /** Reads heartbeats and kills silent workers: SIGABRT first, SIGKILL on the next turn. */
+  murder(now: number): void {
+    const pool = this.#pool;
+    pool.readBeats();
+    for (const a of murderPlan(pool.list(), now, this.#host.settings().timeout)) {
+      const w = pool.get(a.pid);
+      if (w === undefined) continue;
+      if (a.kind === "abort") {
+        log.critical(`WORKER TIMEOUT (pid:${a.pid})`);
+        w.aborted = true;
+      }
+      pool.kill(a.pid, a.kind === "abort" ? "SIGABRT" : "SIGKILL");
+    }
+  }
+
+  /** Retires a replaced generation once the new one booted, retires extras, spawns what lacks. */
+  manage(now: number): void {
+    const pool = this.#pool;
+    const gen = this.#generation;
+    for (const pid of replacementPlan(pool.list(), gen, now, this.#replaceDeadline)) {
+      pool.retire(pid);
+    }
+    const current = pool.list().filter((w) => w.generation === gen);
+    for (const pid of retirePlan(current, this.#target)) pool.retire(pid);
+    for (let n = spawnCount(current, this.#target); n > 0; n--) this.#spawn();
+  }
+
+  #spawn(): void {
+    const host = this.#host;
+    const slot = this.#pool.reserve();
+    void runHook(host.hooks(), "pre_fork", host.server, { ...slot, pid: 0 });
+    const env = workerEnv({ ...slot, settings: host.settings(), fds: host.fds(), env: host.env });
+    const w = this.#pool.spawn(slot, this.#generation, env);
+    log.info(`Booting worker with pid: ${w.pid}`);
+  }
+
+  #reaped(w: Worker, code: number, signal: string | null): void {
+    const host = this.#host;
+    const verdict = judgeExit(w.pid, code, signal, { stopping: host.stopping() });
+    if (verdict.kind === "halt") host.halt(verdict.reason, verdict.exitCode);
+    else if (verdict.message !== null) log.error(verdict.message);
+    const view = { pid: w.pid, age: w.age, requests: w.requests };
+    void runHook(host.hooks(), "child_exit", host.server, view);
+    host.wake();
+  }
+
+  /** Stops every worker: `sig`, then KILL for those still running after `graceMs`. */
+  async stop(sig: Deno.Signal, graceMs: number): Promise<void> {
+    await this.#pool.stop(sig, graceMs);
+  }
+
+  /** Removes the heartbeat directory. */
+  close(): void {
+    this.#files.close();
+  }
+}

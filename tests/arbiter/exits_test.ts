@@ -1,0 +1,41 @@
+import { assertEquals } from "../_assert.ts";
+import { describeExit, judgeExit } from "../../lib/arbiter/exits.ts";
+import { APP_LOAD_ERROR, WORKER_BOOT_ERROR } from "../../lib/exit_codes.ts";
+
+const running = { stopping: false };
+
+Deno.test("judgeExit() halts the server when a worker cannot boot or load the app", () => {
+  assertEquals(judgeExit(7, WORKER_BOOT_ERROR, null, running), {
+    kind: "halt",
+    reason: "Worker failed to boot.",
+    exitCode: 3,
+  });
+  assertEquals(judgeExit(7, APP_LOAD_ERROR, null, running), {
+    kind: "halt",
+    reason: "App failed to load.",
+    exitCode: 4,
+  });
+});
+
+Deno.test("judgeExit() logs other exits and says nothing of a clean one", () => {
+  assertEquals(judgeExit(7, 0, null, running), { kind: "log", message: null });
+  assertEquals(judgeExit(7, 1, null, running), {
+    kind: "log",
+    message: "Worker (pid:7) exited with code 1.",
+  });
+});
+
+Deno.test("judgeExit() keeps quiet about the KILLs of a stopping arbiter", () => {
+  assertEquals(judgeExit(7, 137, "SIGKILL", { stopping: true }), { kind: "log", message: null });
+  assertEquals(judgeExit(7, 137, "SIGKILL", running).kind, "log");
+});
+
+Deno.test("describeExit() words exits the way gunicorn does", () => {
+  assertEquals(describeExit(7, 0, null), null);
+  assertEquals(describeExit(7, 1, null), "Worker (pid:7) exited with code 1.");
+  assertEquals(
+    describeExit(7, 137, "SIGKILL"),
+    "Worker (pid:7) was sent SIGKILL! Perhaps out of memory?",
+  );
+  assertEquals(describeExit(7, 143, "SIGTERM"), "Worker (pid:7) was sent SIGTERM!");
+});
