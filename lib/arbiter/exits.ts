@@ -24,6 +24,10 @@ export type ExitVerdict =
 export interface ExitContext {
   /** True while the arbiter itself is stopping (its own KILLs are not news). */
   stopping: boolean;
+  /** Why the arbiter sent SIGKILL itself (`WORKER TIMEOUT`, --graceful-timeout), if it did. */
+  killedFor?: string | null;
+  /** The worker's V8 heap at its last heartbeat, in bytes, if it reported one. */
+  heap?: { used: number; limit: number } | null;
 }
 
 const HALTS: Record<number, string> = {
@@ -41,14 +45,33 @@ export function judgeExit(
   const halt = signal === null ? HALTS[code] : undefined;
   if (halt !== undefined) return { kind: "halt", reason: halt, exitCode: code };
   if (ctx.stopping && signal === "SIGKILL") return { kind: "log", message: null };
-  return { kind: "log", message: describeExit(pid, code, signal) };
+  return { kind: "log", message: describeExit(pid, code, signal, ctx) };
 }
 
+/**
+ * Signals that usually mean the worker ran out of memory: SIGKILL from the kernel's OOM killer,
+ * SIGTRAP from V8, which stops a process whose heap hit its limit ("Fatal JavaScript out of memory:
+ * Reached heap limit" on the worker's stderr).
+ */
+const OOM_SIGNALS = ["SIGKILL", "SIGTRAP"];
+
 /** gunicorn's wording for how a worker ended, or null for a clean exit. */
-export function describeExit(pid: number, code: number, signal: string | null): string | null {
-  if (signal !== null) {
-    const msg = `Worker (pid:${pid}) was sent ${signal}!`;
-    return signal === "SIGKILL" ? `${msg} Perhaps out of memory?` : msg;
+export function describeExit(
+  pid: number,
+  code: number,
+  signal: string | null,
+  ctx: Omit<ExitContext, "stopping"> = {},
+): string | null {
+  if (signal === null) return code === 0 ? null : `Worker (pid:${pid}) exited with code ${code}.`;
+  const msg = `Worker (pid:${pid}) was sent ${signal}!`;
+  if (signal === "SIGKILL" && ctx.killedFor) {
+    return `${msg} The arbiter killed it: ${ctx.killedFor}.`;
   }
-  return code === 0 ? null : `Worker (pid:${pid}) exited with code ${code}.`;
+  if (!OOM_SIGNALS.includes(signal)) return msg;
+  const heap = ctx.heap ?? null;
+  if (heap === null) return `${msg} Perhaps out of memory?`;
+  const mib = (n: number) => (n / 2 ** 20).toFixed(1);
+  return `${msg} Perhaps out of memory? V8 heap at its last heartbeat: ${mib(heap.used)} of ${
+    mib(heap.limit)
+  } MiB.`;
 }

@@ -15,6 +15,10 @@ export interface WorkerState {
   aborted: boolean;
   /** Set once the worker was asked to stop (retired by TTOU, reload, or max-requests). */
   retiring: boolean;
+  /** When it was asked to stop (or said it was stopping), in ms since the epoch. */
+  retiredAt: number | null;
+  /** Set once SIGKILL was sent because it outlived --graceful-timeout after retiring. */
+  killed: boolean;
 }
 
 /** A step the arbiter should take. */
@@ -70,4 +74,26 @@ export function replacementPlan(
 /** TTOU: one worker fewer, never below one (WINCH or `ctl scale 0` stop them all). */
 export function ttouTarget(current: number): number {
   return current > 1 ? current - 1 : current;
+}
+
+/**
+ * Retired workers still running `gracefulS` seconds after they were asked to stop (by HUP, TTOU,
+ * `ctl scale`, or their own --max-requests): SIGKILL, as on TERM.
+ */
+export function overduePlan(
+  workers: Iterable<WorkerState>,
+  now: number,
+  gracefulS: number,
+): number[] {
+  const out: number[] = [];
+  for (const w of workers) {
+    if (!w.retiring || w.killed || w.retiredAt === null) continue;
+    if (now - w.retiredAt >= gracefulS * 1000) out.push(w.pid);
+  }
+  return out;
+}
+
+/** Seconds to wait before trying again after `failures` failed spawns in a row: 1, 2, 4 … 30. */
+export function spawnBackoff(failures: number): number {
+  return failures <= 0 ? 0 : Math.min(30, 2 ** (failures - 1));
 }

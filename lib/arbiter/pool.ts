@@ -16,6 +16,8 @@ export interface Worker extends WorkerState {
   spawnedAt: number;
   /** Requests served, from the last heartbeat. */
   requests: number;
+  /** V8 heap in use and its limit at the last heartbeat, in bytes. */
+  heap: { used: number; limit: number } | null;
 }
 
 /** A worker about to be spawned: its age and its (already created) heartbeat file. */
@@ -80,10 +82,13 @@ export class WorkerPool {
       booted: false,
       aborted: false,
       retiring: false,
+      retiredAt: null,
+      killed: false,
       child,
       heartbeat: slot.heartbeat,
       spawnedAt: now,
       requests: 0,
+      heap: null,
     };
     this.#workers.set(child.pid, w);
     child.status.then((st) => this.#reap(w, st.code, st.signal ?? null));
@@ -108,26 +113,37 @@ export class WorkerPool {
     const w = this.#workers.get(pid);
     if (w === undefined || w.retiring) return;
     w.retiring = true;
+    w.retiredAt = Date.now();
     this.kill(pid, "SIGTERM");
   }
 
-  /** Reads every heartbeat: liveness, boot, counters. A file that cannot be read is logged once. */
+  /**
+   * Reads every heartbeat: liveness, boot, counters; a worker that says it is stopping (its
+   * --max-requests) counts as retiring from then on. A heartbeat the arbiter cannot read (its own
+   * files broken) is logged once and not held against the worker.
+   */
   readBeats(): void {
+    const now = Date.now();
+    let error = "";
     for (const w of this.#workers.values()) {
+      let r;
       try {
-        const r = this.#files.read(w.heartbeat, w.lastBeat);
-        this.#readError = "";
-        if (r === null) continue;
-        w.lastBeat = r.mtime;
-        if (r.beat === null) continue;
-        w.booted = true;
-        w.requests = r.beat.served;
+        r = this.#files.read(w.heartbeat, w.lastBeat);
       } catch (e) {
-        const msg = `Cannot read heartbeat ${w.heartbeat}: ${(e as Error).message}`;
-        if (msg !== this.#readError) log.error(msg);
-        this.#readError = msg;
+        error ||= `Cannot read heartbeat ${w.heartbeat}: ${(e as Error).message}`;
+        w.lastBeat = now;
+        continue;
       }
+      if (r === null) continue;
+      w.lastBeat = r.mtime;
+      if (r.beat === null) continue;
+      w.booted = true;
+      w.requests = r.beat.served;
+      w.heap = { used: r.beat.heapUsed, limit: r.beat.heapLimit };
+      if (r.beat.stopping && !w.retiring) Object.assign(w, { retiring: true, retiredAt: now });
     }
+    if (error !== "" && error !== this.#readError) log.error(error);
+    this.#readError = error;
   }
 
   /** The workers as `ctl workers` shows them. */

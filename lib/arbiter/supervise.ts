@@ -10,7 +10,14 @@ import { runHook } from "../hooks.ts";
 import { log } from "../log.ts";
 import type { WorkerReport } from "./commands.ts";
 import { judgeExit } from "./exits.ts";
-import { murderPlan, replacementPlan, retirePlan, spawnCount } from "./plan.ts";
+import {
+  murderPlan,
+  overduePlan,
+  replacementPlan,
+  retirePlan,
+  spawnBackoff,
+  spawnCount,
+} from "./plan.ts";
 import { type Worker, WorkerPool } from "./pool.ts";
 import { workerEnv, workerOwner } from "./worker_setup.ts";
 
@@ -41,6 +48,8 @@ export class Supervisor {
   /** Bumped by each reload: workers of older generations are replaced. */
   #generation = 0;
   #replaceDeadline = 0;
+  #spawnFailures = 0;
+  #nextSpawn = 0;
 
   /** Creates the supervisor of `target` workers; nothing runs before {@linkcode open}. */
   constructor(host: SupervisorHost, target: number) {
@@ -95,11 +104,15 @@ export class Supervisor {
     this.#replaceDeadline = Date.now() + Math.max(10, this.#host.settings().timeout) * 1000;
   }
 
-  /** Reads heartbeats and kills silent workers: SIGABRT first, SIGKILL on the next turn. */
+  /**
+   * Reads heartbeats and kills silent workers (SIGABRT first, SIGKILL on the next turn), and
+   * retired workers that outlive --graceful-timeout (SIGKILL, as on TERM).
+   */
   murder(now: number): void {
     const pool = this.#pool;
+    const s = this.#host.settings();
     pool.readBeats();
-    for (const a of murderPlan(pool.list(), now, this.#host.settings().timeout)) {
+    for (const a of murderPlan(pool.list(), now, s.timeout)) {
       const w = pool.get(a.pid);
       if (w === undefined) continue;
       if (a.kind === "abort") {
@@ -107,6 +120,13 @@ export class Supervisor {
         w.aborted = true;
       }
       pool.kill(a.pid, a.kind === "abort" ? "SIGABRT" : "SIGKILL");
+    }
+    for (const pid of overduePlan(pool.list(), now, s.graceful_timeout)) {
+      log.warning(
+        `Worker (pid:${pid}) is still running ${s.graceful_timeout}s after it was asked to stop (--graceful-timeout): killing it`,
+      );
+      pool.get(pid)!.killed = true;
+      pool.kill(pid, "SIGKILL");
     }
   }
 
@@ -119,7 +139,18 @@ export class Supervisor {
     }
     const current = pool.list().filter((w) => w.generation === gen);
     for (const pid of retirePlan(current, this.#target)) pool.retire(pid);
-    for (let n = spawnCount(current, this.#target); n > 0; n--) this.#spawn();
+    if (now < this.#nextSpawn) return;
+    for (let n = spawnCount(current, this.#target); n > 0; n--) {
+      try {
+        this.#spawn();
+        this.#spawnFailures = 0;
+      } catch (e) {
+        const wait = spawnBackoff(++this.#spawnFailures);
+        this.#nextSpawn = now + wait * 1000;
+        log.error(`Cannot spawn a worker, retrying in ${wait}s: ${(e as Error).message}`);
+        return;
+      }
+    }
   }
 
   #spawn(): void {
@@ -133,7 +164,11 @@ export class Supervisor {
 
   #reaped(w: Worker, code: number, signal: string | null): void {
     const host = this.#host;
-    const verdict = judgeExit(w.pid, code, signal, { stopping: host.stopping() });
+    const verdict = judgeExit(w.pid, code, signal, {
+      stopping: host.stopping(),
+      killedFor: w.killed ? "--graceful-timeout" : w.aborted ? "WORKER TIMEOUT" : null,
+      heap: w.heap,
+    });
     if (verdict.kind === "halt") host.halt(verdict.reason, verdict.exitCode);
     else if (verdict.message !== null) log.error(verdict.message);
     const view = { pid: w.pid, age: w.age, requests: w.requests };

@@ -138,6 +138,7 @@ export class WorkerBase {
   #stop(mode: StopMode): void {
     this.alive = false;
     sys.wake(this.#wakeW);
+    this.notify(true); // "stopping": the arbiter times the drain against --graceful-timeout
     for (const fn of this.#onStop) fn(mode);
     if (mode === "quick") Deno.exit(0);
   }
@@ -187,6 +188,7 @@ export class WorkerBase {
     if (this.maxRequests > 0 && this.requests >= this.maxRequests && this.alive) {
       log.info("Autorestarting worker after current request.");
       this.alive = false;
+      this.notify(true);
     }
     return this.alive;
   }

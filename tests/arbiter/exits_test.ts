@@ -39,3 +39,32 @@ Deno.test("describeExit() words exits the way gunicorn does", () => {
   );
   assertEquals(describeExit(7, 143, "SIGTERM"), "Worker (pid:7) was sent SIGTERM!");
 });
+
+Deno.test("describeExit() says the arbiter sent a SIGKILL it sent, not out of memory", () => {
+  assertEquals(
+    describeExit(7, 137, "SIGKILL", { killedFor: "--graceful-timeout" }),
+    "Worker (pid:7) was sent SIGKILL! The arbiter killed it: --graceful-timeout.",
+  );
+  assertEquals(
+    judgeExit(7, 137, "SIGKILL", { stopping: false, killedFor: "WORKER TIMEOUT" }),
+    {
+      kind: "log",
+      message: "Worker (pid:7) was sent SIGKILL! The arbiter killed it: WORKER TIMEOUT.",
+    },
+  );
+});
+
+Deno.test("describeExit() reads V8's SIGTRAP as out of memory, with the last heap figures", () => {
+  assertEquals(
+    describeExit(7, 133, "SIGTRAP"),
+    "Worker (pid:7) was sent SIGTRAP! Perhaps out of memory?",
+  );
+  assertEquals(
+    describeExit(7, 133, "SIGTRAP", { heap: { used: 30.5 * 2 ** 20, limit: 64 * 2 ** 20 } }),
+    "Worker (pid:7) was sent SIGTRAP! Perhaps out of memory? V8 heap at its last heartbeat: 30.5 of 64.0 MiB.",
+  );
+  assertEquals(
+    describeExit(7, 134, "SIGABRT", { heap: { used: 1, limit: 2 } }),
+    "Worker (pid:7) was sent SIGABRT!",
+  );
+});

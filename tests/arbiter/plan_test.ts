@@ -1,8 +1,10 @@
 import { assertEquals } from "../_assert.ts";
 import {
   murderPlan,
+  overduePlan,
   replacementPlan,
   retirePlan,
+  spawnBackoff,
   spawnCount,
   ttouTarget,
   type WorkerState,
@@ -16,6 +18,8 @@ const w = (pid: number, age: number, extra: Partial<WorkerState> = {}): WorkerSt
   booted: true,
   aborted: false,
   retiring: false,
+  retiredAt: null,
+  killed: false,
   ...extra,
 });
 
@@ -70,4 +74,17 @@ Deno.test("ttouTarget() removes one worker but never the last", () => {
   assertEquals(ttouTarget(3), 2);
   assertEquals(ttouTarget(1), 1);
   assertEquals(ttouTarget(0), 0);
+});
+
+Deno.test("overduePlan() kills retired workers once --graceful-timeout has passed, once", () => {
+  const retired = (pid: number, at: number, killed = false) =>
+    w(pid, pid, { retiring: true, retiredAt: at, killed });
+  const ws = [retired(1, 0), retired(2, 4000), retired(3, 0, true), w(4, 4)];
+  assertEquals(overduePlan(ws, 5000, 5), [1]);
+  assertEquals(overduePlan(ws, 9000, 5), [1, 2]);
+  assertEquals(overduePlan([retired(5, 100)], 100, 0), [5], "0 means at once");
+});
+
+Deno.test("spawnBackoff() doubles from 1 s up to 30 s and is 0 without failures", () => {
+  assertEquals([0, 1, 2, 3, 4, 5, 6, 7, 20].map(spawnBackoff), [0, 1, 2, 4, 8, 16, 30, 30, 30]);
 });
