@@ -55,20 +55,22 @@ export function retirePlan(workers: Iterable<WorkerState>, target: number): numb
 }
 
 /**
- * HUP replaces workers of older generations by a full set of `generation`: the old ones are
- * retired at once when every new one has booted, or when `deadline` has passed; until then none.
+ * HUP replaces workers of older generations by `target` workers of `generation`: the old ones are
+ * retired at once when `target` new ones have booted, or when `deadline` has passed; until then
+ * none (so a new generation that cannot load leaves the old one serving).
  */
 export function replacementPlan(
   workers: Iterable<WorkerState>,
   generation: number,
+  target: number,
   now: number,
   deadline: number,
 ): number[] {
   const serving = [...workers].filter((w) => !w.retiring);
   const old = serving.filter((w) => w.generation < generation);
   if (old.length === 0) return [];
-  const fresh = serving.filter((w) => w.generation === generation);
-  return fresh.every((w) => w.booted) || now >= deadline ? old.map((w) => w.pid) : [];
+  const booted = serving.filter((w) => w.generation === generation && w.booted).length;
+  return booted >= target || now >= deadline ? old.map((w) => w.pid) : [];
 }
 
 /** TTOU: one worker fewer, never below one (WINCH or `ctl scale 0` stop them all). */

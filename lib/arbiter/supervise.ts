@@ -134,7 +134,8 @@ export class Supervisor {
   manage(now: number): void {
     const pool = this.#pool;
     const gen = this.#generation;
-    for (const pid of replacementPlan(pool.list(), gen, now, this.#replaceDeadline)) {
+    const deadline = this.#replaceDeadline;
+    for (const pid of replacementPlan(pool.list(), gen, this.#target, now, deadline)) {
       pool.retire(pid);
     }
     const current = pool.list().filter((w) => w.generation === gen);

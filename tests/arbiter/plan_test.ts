@@ -49,25 +49,30 @@ Deno.test("retirePlan() retires the oldest serving workers beyond the target", (
   assertEquals(retirePlan([w(10, 1)], 4), []);
 });
 
-Deno.test("replacementPlan() waits until every worker of the new generation has booted", () => {
+Deno.test("replacementPlan() waits until the new generation has its workers booted", () => {
   const old = [w(1, 1), w(2, 2)];
   const booting = [w(3, 3, { generation: 1 }), w(4, 4, { generation: 1, booted: false })];
-  assertEquals(replacementPlan([...old, ...booting], 1, 5000, 9000), []);
+  assertEquals(replacementPlan([...old, ...booting], 1, 2, 5000, 9000), []);
   const booted = [w(3, 3, { generation: 1 }), w(4, 4, { generation: 1 })];
-  assertEquals(replacementPlan([...old, ...booted], 1, 5000, 9000), [1, 2]);
+  assertEquals(replacementPlan([...old, ...booted], 1, 2, 5000, 9000), [1, 2]);
+});
+
+Deno.test("replacementPlan() keeps the old generation while none of the new one exists", () => {
+  assertEquals(replacementPlan([w(1, 1), w(2, 2)], 1, 2, 5000, 9000), []);
+  assertEquals(replacementPlan([w(1, 1)], 1, 0, 5000, 9000), [1], "unless none is wanted");
 });
 
 Deno.test("replacementPlan() retires the old generation at the deadline even if new ones hang", () => {
   const ws = [w(1, 1), w(3, 3, { generation: 1, booted: false })];
-  assertEquals(replacementPlan(ws, 1, 9000, 9000), [1]);
+  assertEquals(replacementPlan(ws, 1, 1, 9000, 9000), [1]);
 });
 
 Deno.test("replacementPlan() leaves retiring and current workers alone", () => {
   assertEquals(
-    replacementPlan([w(1, 1, { retiring: true }), w(2, 2, { generation: 1 })], 1, 0, 1),
+    replacementPlan([w(1, 1, { retiring: true }), w(2, 2, { generation: 1 })], 1, 1, 0, 1),
     [],
   );
-  assertEquals(replacementPlan([w(1, 1), w(2, 2)], 0, 0, 0), []);
+  assertEquals(replacementPlan([w(1, 1), w(2, 2)], 0, 2, 0, 0), []);
 });
 
 Deno.test("ttouTarget() removes one worker but never the last", () => {
