@@ -177,6 +177,7 @@ export class Arbiter {
       workers: () => this.workers,
       reload: () => this.#enqueue("reload"),
       scale: (n) => this.#enqueue({ scale: n }),
+      maxWorkers: () => this.#workers.max,
     });
   }
 

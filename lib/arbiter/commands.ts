@@ -4,8 +4,12 @@
  * them is ctl.ts.
  */
 
-/** A worker's state as `ctl workers` shows it. */
-export type WorkerStateName = "booting" | "running" | "retiring" | "timed out";
+/**
+ * A worker's state as `ctl workers` shows it: `booting` (its app is loading), `serving`,
+ * `retiring` (asked to stop, or stopping at --max-requests: finishing what it holds), `timed out`
+ * (no heartbeat for --timeout: SIGABRT sent), `killed` (SIGKILL sent, not yet reaped).
+ */
+export type WorkerStateName = "booting" | "serving" | "retiring" | "timed out" | "killed";
 
 /** One worker as the control socket reports it. */
 export interface WorkerReport {
@@ -13,7 +17,10 @@ export interface WorkerReport {
   age: number;
   /** Seconds since the worker was spawned. */
   uptime: number;
+  /** Requests served so far. */
   requests: number;
+  /** Requests inside the app right now. */
+  active: number;
   state: WorkerStateName;
 }
 
@@ -25,6 +32,8 @@ export interface CtlTarget {
   reload(): void;
   /** Queues a new number of workers. */
   scale(n: number): void;
+  /** The most workers `scale` may ask for (plan.ts `maxWorkers`). */
+  maxWorkers(): number;
 }
 
 /** One control command: its usage line and its handler (returns a JSON-serialisable reply). */
@@ -48,8 +57,9 @@ export const CTL_COMMANDS: Readonly<Record<string, CtlCommand>> = {
     usage: "scale N",
     run: (args, t) => {
       const n = Number(args[0]);
-      if (!Number.isInteger(n) || n < 0) {
-        throw new RangeError(`Cannot scale to "${args[0] ?? ""}": expected N >= 0`);
+      const max = t.maxWorkers();
+      if (!Number.isInteger(n) || n < 0 || n > max) {
+        throw new RangeError(`Cannot scale to "${args[0] ?? ""}": expected N from 0 to ${max}`);
       }
       t.scale(n);
       return `scaling to ${n}`;
@@ -70,13 +80,14 @@ export function ctlCommand(command: string, args: string[], target: CtlTarget): 
 
 /** Formats the `workers` reply as a table. */
 export function formatWorkers(workers: readonly WorkerReport[]): string {
-  const rows = [["PID", "AGE", "UPTIME", "REQUESTS", "STATE"]];
+  const rows = [["PID", "AGE", "UPTIME", "REQUESTS", "ACTIVE", "STATE"]];
   for (const w of workers) {
     rows.push([
       String(w.pid),
       String(w.age),
       `${w.uptime.toFixed(0)}s`,
       String(w.requests),
+      String(w.active),
       w.state,
     ]);
   }

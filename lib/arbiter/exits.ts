@@ -18,12 +18,21 @@ export type ExitVerdict =
   /** Stop the server with this reason and exit status (respawning would only fail again). */
   | { kind: "halt"; reason: string; exitCode: number }
   /** Log `message` (null: a clean exit, nothing to say); the worker is replaced. */
-  | { kind: "log"; message: string | null };
+  | { kind: "log"; message: string | null }
+  /**
+   * The worker could not boot or load the app, but the server keeps running: other workers
+   * still serve, or --reload waits for the next change. No worker is spawned until a reload.
+   */
+  | { kind: "load-failed"; reason: string; exitCode: number };
 
 /** What the arbiter knew when the worker exited. */
 export interface ExitContext {
   /** True while the arbiter itself is stopping (its own KILLs are not news). */
   stopping: boolean;
+  /** True when the arbiter had asked the worker to stop (a TERM before it could catch one). */
+  retired?: boolean;
+  /** True when a worker that cannot load must not stop the server (see "load-failed"). */
+  keepServing?: boolean;
   /** Why the arbiter sent SIGKILL itself (`WORKER TIMEOUT`, --graceful-timeout), if it did. */
   killedFor?: string | null;
   /** The worker's V8 heap at its last heartbeat, in bytes, if it reported one. */
@@ -43,8 +52,11 @@ export function judgeExit(
   ctx: ExitContext,
 ): ExitVerdict {
   const halt = signal === null ? HALTS[code] : undefined;
-  if (halt !== undefined) return { kind: "halt", reason: halt, exitCode: code };
+  if (halt !== undefined) {
+    return { kind: ctx.keepServing ? "load-failed" : "halt", reason: halt, exitCode: code };
+  }
   if (ctx.stopping && signal === "SIGKILL") return { kind: "log", message: null };
+  if (ctx.retired && signal === "SIGTERM") return { kind: "log", message: null };
   return { kind: "log", message: describeExit(pid, code, signal, ctx) };
 }
 
@@ -74,4 +86,18 @@ export function describeExit(
   return `${msg} Perhaps out of memory? V8 heap at its last heartbeat: ${mib(heap.used)} of ${
     mib(heap.limit)
   } MiB.`;
+}
+
+/**
+ * What the arbiter logs when a new generation cannot load: who keeps serving, and what retries
+ * (`serving` workers of the previous code are still up; `reload` is --reload).
+ */
+export function loadFailureMessage(reason: string, serving: number, reload: boolean): string {
+  const what = reason.replace(/\.$/, "");
+  const next = reload ? "the next change (--reload)" : "the next HUP (or denocorn ctl reload)";
+  if (serving === 0) return `${what}: no worker is serving; waiting for ${next}`;
+  const workers = serving === 1
+    ? "1 worker of the previous code keeps"
+    : `${serving} workers of the previous code keep`;
+  return `${what}: ${workers} serving; no new worker starts until ${next}`;
 }

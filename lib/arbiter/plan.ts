@@ -99,3 +99,26 @@ export function overduePlan(
 export function spawnBackoff(failures: number): number {
   return failures <= 0 ? 0 : Math.min(30, 2 ** (failures - 1));
 }
+
+/**
+ * The most workers TTIN or `ctl scale` may ask for: 16 per CPU, or the configured --workers if
+ * that is more (a bound against a typo or a runaway script forking the machine to death).
+ */
+export function maxWorkers(cpus: number, configured: number): number {
+  return Math.max(16 * Math.max(1, cpus), configured);
+}
+
+/**
+ * A worker of `generation` could not load the app: the workers that booted (of any generation)
+ * keep serving and join `generation`, so no replacement retires them; the workers still booting
+ * would fail the same way and are retired.
+ */
+export function failedLoadPlan(
+  workers: Iterable<WorkerState>,
+): { keep: number[]; retire: number[] } {
+  const serving = [...workers].filter((w) => !w.retiring);
+  return {
+    keep: serving.filter((w) => w.booted).map((w) => w.pid),
+    retire: serving.filter((w) => !w.booted).map((w) => w.pid),
+  };
+}

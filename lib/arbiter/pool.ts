@@ -5,7 +5,7 @@
 
 import type { HeartbeatFiles } from "../heartbeat.ts";
 import { log } from "../log.ts";
-import type { WorkerReport } from "./commands.ts";
+import type { WorkerReport, WorkerStateName } from "./commands.ts";
 import type { WorkerState } from "./plan.ts";
 import { spawnSelf } from "./spawn.ts";
 
@@ -16,6 +16,8 @@ export interface Worker extends WorkerState {
   spawnedAt: number;
   /** Requests served, from the last heartbeat. */
   requests: number;
+  /** Requests inside the app, from the last heartbeat. */
+  active: number;
   /** V8 heap in use and its limit at the last heartbeat, in bytes. */
   heap: { used: number; limit: number } | null;
 }
@@ -88,6 +90,7 @@ export class WorkerPool {
       heartbeat: slot.heartbeat,
       spawnedAt: now,
       requests: 0,
+      active: 0,
       heap: null,
     };
     this.#workers.set(child.pid, w);
@@ -139,6 +142,7 @@ export class WorkerPool {
       if (r.beat === null) continue;
       w.booted = true;
       w.requests = r.beat.served;
+      w.active = r.beat.active;
       w.heap = { used: r.beat.heapUsed, limit: r.beat.heapLimit };
       if (r.beat.stopping && !w.retiring) Object.assign(w, { retiring: true, retiredAt: now });
     }
@@ -153,7 +157,8 @@ export class WorkerPool {
       age: w.age,
       uptime: (now - w.spawnedAt) / 1000,
       requests: w.requests,
-      state: w.aborted ? "timed out" : w.retiring ? "retiring" : w.booted ? "running" : "booting",
+      active: w.active,
+      state: stateOf(w),
     }));
   }
 
@@ -171,4 +176,11 @@ export class WorkerPool {
     for (const w of left) this.kill(w.pid, "SIGKILL");
     await Promise.all(left.map((w) => w.child.status));
   }
+}
+
+function stateOf(w: Worker): WorkerStateName {
+  if (w.killed) return "killed";
+  if (w.aborted) return "timed out";
+  if (w.retiring) return "retiring";
+  return w.booted ? "serving" : "booting";
 }

@@ -5,12 +5,15 @@
  */
 
 import type { Hooks, Settings } from "../config/mod.ts";
+import { APP_LOAD_ERROR, WORKER_BOOT_ERROR } from "../exit_codes.ts";
 import { HeartbeatFiles } from "../heartbeat.ts";
 import { runHook } from "../hooks.ts";
 import { log } from "../log.ts";
 import type { WorkerReport } from "./commands.ts";
-import { judgeExit } from "./exits.ts";
+import { type ExitVerdict, judgeExit, loadFailureMessage } from "./exits.ts";
 import {
+  failedLoadPlan,
+  maxWorkers,
   murderPlan,
   overduePlan,
   replacementPlan,
@@ -50,6 +53,8 @@ export class Supervisor {
   #replaceDeadline = 0;
   #spawnFailures = 0;
   #nextSpawn = 0;
+  /** Set when a worker could not load the app: nothing is spawned until the next reload. */
+  #paused: { reason: string; exitCode: number } | null = null;
 
   /** Creates the supervisor of `target` workers; nothing runs before {@linkcode open}. */
   constructor(host: SupervisorHost, target: number) {
@@ -64,6 +69,11 @@ export class Supervisor {
     this.#files.open(s.worker_tmp_dir, workerOwner(s));
   }
 
+  /** The most workers TTIN or `ctl scale` may ask for. */
+  get max(): number {
+    return maxWorkers(navigator.hardwareConcurrency, this.#host.settings().workers);
+  }
+
   /** How many workers the arbiter keeps running. */
   get target(): number {
     return this.#target;
@@ -73,6 +83,12 @@ export class Supervisor {
   set target(n: number) {
     const old = this.#target;
     if (n === old) return;
+    if (n > this.max) {
+      log.warning(
+        `Cannot scale to ${n} workers: the most is ${this.max} (16 per CPU or --workers)`,
+      );
+      return;
+    }
     this.#target = n;
     void runHook(this.#host.hooks(), "nworkers_changed", this.#host.server, n, old);
   }
@@ -100,6 +116,9 @@ export class Supervisor {
 
   /** HUP: a new generation replaces every worker once it has booted (or after the deadline). */
   replaceAll(): void {
+    this.#paused = null;
+    this.#spawnFailures = 0;
+    this.#nextSpawn = 0;
     this.#generation++;
     this.#replaceDeadline = Date.now() + Math.max(10, this.#host.settings().timeout) * 1000;
   }
@@ -122,9 +141,8 @@ export class Supervisor {
       pool.kill(a.pid, a.kind === "abort" ? "SIGABRT" : "SIGKILL");
     }
     for (const pid of overduePlan(pool.list(), now, s.graceful_timeout)) {
-      log.warning(
-        `Worker (pid:${pid}) is still running ${s.graceful_timeout}s after it was asked to stop (--graceful-timeout): killing it`,
-      );
+      const late = `${s.graceful_timeout}s after it was asked to stop (--graceful-timeout)`;
+      log.warning(`Worker (pid:${pid}) is still running ${late}: killing it`);
       pool.get(pid)!.killed = true;
       pool.kill(pid, "SIGKILL");
     }
@@ -140,6 +158,7 @@ export class Supervisor {
     }
     const current = pool.list().filter((w) => w.generation === gen);
     for (const pid of retirePlan(current, this.#target)) pool.retire(pid);
+    if (this.#paused !== null) return this.#whilePaused(this.#paused);
     if (now < this.#nextSpawn) return;
     for (let n = spawnCount(current, this.#target); n > 0; n--) {
       try {
@@ -163,14 +182,40 @@ export class Supervisor {
     log.info(`Booting worker with pid: ${w.pid}`);
   }
 
+  #serving(): number {
+    return this.#pool.list().filter((w) => w.booted && !w.retiring).length;
+  }
+
+  /** Without --reload, a server left with no worker that loaded the app stops, as at start. */
+  #whilePaused(paused: { reason: string; exitCode: number }): void {
+    if (this.#serving() > 0 || this.#host.settings().reload) return;
+    this.#host.halt(paused.reason, paused.exitCode);
+  }
+
+  /** A new generation cannot load: the previous workers keep serving until the next reload. */
+  #loadFailed(v: Extract<ExitVerdict, { kind: "load-failed" }>): void {
+    const first = this.#paused === null;
+    this.#paused = { reason: v.reason, exitCode: v.exitCode };
+    const plan = failedLoadPlan(this.#pool.list());
+    for (const pid of plan.keep) this.#pool.get(pid)!.generation = this.#generation;
+    for (const pid of plan.retire) this.#pool.retire(pid);
+    const msg = loadFailureMessage(v.reason, plan.keep.length, this.#host.settings().reload);
+    if (first) log.error(msg);
+  }
+
   #reaped(w: Worker, code: number, signal: string | null): void {
     const host = this.#host;
+    // Who has booted, as of now: those keep serving if this worker could not load the app.
+    if (code === WORKER_BOOT_ERROR || code === APP_LOAD_ERROR) this.#pool.readBeats();
     const verdict = judgeExit(w.pid, code, signal, {
       stopping: host.stopping(),
+      retired: w.retiring,
+      keepServing: host.settings().reload || this.#serving() > 0,
       killedFor: w.killed ? "--graceful-timeout" : w.aborted ? "WORKER TIMEOUT" : null,
       heap: w.heap,
     });
     if (verdict.kind === "halt") host.halt(verdict.reason, verdict.exitCode);
+    else if (verdict.kind === "load-failed") this.#loadFailed(verdict);
     else if (verdict.message !== null) log.error(verdict.message);
     const view = { pid: w.pid, age: w.age, requests: w.requests };
     void runHook(host.hooks(), "child_exit", host.server, view);

@@ -44,7 +44,7 @@ export class WorkerBase {
     this.#heart = new HeartbeatWriter(boot.heartbeat, () => this.#beat());
     // The arbiter removed the file: it is shutting down or gone.
     this.#heart.onFail = () => this.alive &&= this.#arbiterAlive();
-    this.app = app;
+    this.app = this.#counted(app);
     this.hooks = hooks;
     this.observer = makeObserver(this, hooks);
     const { max_requests: max, max_requests_jitter: jitter } = boot.settings;
@@ -170,6 +170,25 @@ export class WorkerBase {
       stopping: !this.alive,
       heapUsed: heap.used_heap_size,
       heapLimit: heap.heap_size_limit,
+    };
+  }
+
+  /** The app, counting the requests inside it for the heartbeat (`ctl workers` shows them live). */
+  #counted(app: FetchHandler): FetchHandler {
+    const done = () => void this.active--;
+    return (request, info) => {
+      this.active++;
+      this.#heart.beat(); // rate-limited: a request that runs a while is seen running
+      let res;
+      try {
+        res = app(request, info);
+      } catch (e) {
+        done();
+        throw e;
+      }
+      if (res instanceof Promise) res.then(done, done);
+      else done();
+      return res;
     };
   }
 

@@ -1,5 +1,5 @@
 import { assertEquals } from "../_assert.ts";
-import { describeExit, judgeExit } from "../../lib/arbiter/exits.ts";
+import { describeExit, judgeExit, loadFailureMessage } from "../../lib/arbiter/exits.ts";
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR } from "../../lib/exit_codes.ts";
 
 const running = { stopping: false };
@@ -66,5 +66,43 @@ Deno.test("describeExit() reads V8's SIGTRAP as out of memory, with the last hea
   assertEquals(
     describeExit(7, 134, "SIGABRT", { heap: { used: 1, limit: 2 } }),
     "Worker (pid:7) was sent SIGABRT!",
+  );
+});
+
+Deno.test("judgeExit() keeps the server up when a worker cannot load but others serve", () => {
+  const ctx = { stopping: false, keepServing: true };
+  assertEquals(judgeExit(7, APP_LOAD_ERROR, null, ctx), {
+    kind: "load-failed",
+    reason: "App failed to load.",
+    exitCode: 4,
+  });
+  assertEquals(judgeExit(7, WORKER_BOOT_ERROR, null, ctx).kind, "load-failed");
+  assertEquals(judgeExit(7, 1, null, ctx).kind, "log");
+});
+
+Deno.test("loadFailureMessage() says who keeps serving and what retries", () => {
+  assertEquals(
+    loadFailureMessage("App failed to load.", 2, true),
+    "App failed to load: 2 workers of the previous code keep serving; no new worker starts until the next change (--reload)",
+  );
+  assertEquals(
+    loadFailureMessage("App failed to load.", 1, false),
+    "App failed to load: 1 worker of the previous code keeps serving; no new worker starts until the next HUP (or denocorn ctl reload)",
+  );
+  assertEquals(
+    loadFailureMessage("Worker failed to boot.", 0, true),
+    "Worker failed to boot: no worker is serving; waiting for the next change (--reload)",
+  );
+});
+
+Deno.test("judgeExit() says nothing of a retired worker killed by the TERM it was sent", () => {
+  assertEquals(judgeExit(7, 143, "SIGTERM", { stopping: false, retired: true }), {
+    kind: "log",
+    message: null,
+  });
+  assertEquals(judgeExit(7, 143, "SIGTERM", running).kind, "log");
+  assertEquals(
+    (judgeExit(7, 143, "SIGTERM", running) as { message: string }).message,
+    "Worker (pid:7) was sent SIGTERM!",
   );
 });

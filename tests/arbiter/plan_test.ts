@@ -1,5 +1,7 @@
 import { assertEquals } from "../_assert.ts";
 import {
+  failedLoadPlan,
+  maxWorkers,
   murderPlan,
   overduePlan,
   replacementPlan,
@@ -92,4 +94,21 @@ Deno.test("overduePlan() kills retired workers once --graceful-timeout has passe
 
 Deno.test("spawnBackoff() doubles from 1 s up to 30 s and is 0 without failures", () => {
   assertEquals([0, 1, 2, 3, 4, 5, 6, 7, 20].map(spawnBackoff), [0, 1, 2, 4, 8, 16, 30, 30, 30]);
+});
+
+Deno.test("failedLoadPlan() keeps the workers that loaded and retires those still booting", () => {
+  const ws = [
+    w(1, 1),
+    w(2, 2, { retiring: true }),
+    w(3, 3, { generation: 1, booted: false }),
+    w(4, 4, { generation: 1 }),
+  ];
+  assertEquals(failedLoadPlan(ws), { keep: [1, 4], retire: [3] });
+  assertEquals(failedLoadPlan([w(5, 5, { booted: false })]), { keep: [], retire: [5] });
+});
+
+Deno.test("maxWorkers() allows 16 per CPU, or the configured --workers when more", () => {
+  assertEquals(maxWorkers(2, 4), 32);
+  assertEquals(maxWorkers(2, 40), 40);
+  assertEquals(maxWorkers(0, 1), 16);
 });
