@@ -168,6 +168,17 @@ export class HeartbeatFiles {
     return { mtime: st.mtime?.getTime() ?? lastBeat, beat };
   }
 
+  /** Reads the heartbeat at `path` as it is, or null when it cannot be read (no repair). */
+  peek(path: string): Reading | null {
+    try {
+      const st = Deno.statSync(path);
+      const beat = st.size > 0 ? decodeBeat(Deno.readTextFileSync(path)) : null;
+      return { mtime: st.mtime?.getTime() ?? 0, beat };
+    } catch {
+      return null;
+    }
+  }
+
   #recreate(path: string, lastBeat: number): void {
     const hadDir = exists(this.#dir);
     this.#ensureDir();

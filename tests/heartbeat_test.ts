@@ -101,3 +101,20 @@ Deno.test("HeartbeatFiles.read() recreates a removed directory and keeps the las
     await Deno.remove(base, { recursive: true });
   }
 });
+
+Deno.test("HeartbeatFiles.peek() reads a file as it is and never recreates one", async () => {
+  const base = await Deno.makeTempDir();
+  const files = new HeartbeatFiles();
+  try {
+    files.open(base, null);
+    const path = files.create(1);
+    await Deno.writeTextFile(path, encodeBeat(BEAT));
+    assertEquals(files.peek(path)?.beat, BEAT);
+    await Deno.remove(path);
+    assertEquals(files.peek(path), null);
+    assertEquals(await Deno.stat(path).then(() => true, () => false), false);
+  } finally {
+    files.close();
+    await Deno.remove(base, { recursive: true });
+  }
+});

@@ -3,7 +3,7 @@
  * heartbeat file, signal it, read its heartbeat, reap it. Decisions are plan.ts's and exits.ts's.
  */
 
-import type { HeartbeatFiles } from "../heartbeat.ts";
+import type { HeartbeatFiles, Reading } from "../heartbeat.ts";
 import { log } from "../log.ts";
 import type { WorkerReport, WorkerStateName } from "./commands.ts";
 import type { WorkerState } from "./plan.ts";
@@ -100,6 +100,8 @@ export class WorkerPool {
 
   #reap(w: Worker, code: number, signal: string | null): void {
     this.#workers.delete(w.pid);
+    const last = this.#files.peek(w.heartbeat); // its last counters and heap, for the exit log
+    if (last !== null) this.#apply(w, last, Date.now());
     this.#files.remove(w.heartbeat);
     this.#onExit(w, code, signal);
   }
@@ -137,17 +139,20 @@ export class WorkerPool {
         w.lastBeat = now;
         continue;
       }
-      if (r === null) continue;
-      w.lastBeat = r.mtime;
-      if (r.beat === null) continue;
-      w.booted = true;
-      w.requests = r.beat.served;
-      w.active = r.beat.active;
-      w.heap = { used: r.beat.heapUsed, limit: r.beat.heapLimit };
-      if (r.beat.stopping && !w.retiring) Object.assign(w, { retiring: true, retiredAt: now });
+      if (r !== null) this.#apply(w, r, now);
     }
     if (error !== "" && error !== this.#readError) log.error(error);
     this.#readError = error;
+  }
+
+  #apply(w: Worker, r: Reading, now: number): void {
+    w.lastBeat = r.mtime;
+    if (r.beat === null) return;
+    w.booted = true;
+    w.requests = r.beat.served;
+    w.active = r.beat.active;
+    w.heap = { used: r.beat.heapUsed, limit: r.beat.heapLimit };
+    if (r.beat.stopping && !w.retiring) Object.assign(w, { retiring: true, retiredAt: now });
   }
 
   /** The workers as `ctl workers` shows them. */

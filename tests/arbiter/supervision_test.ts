@@ -4,6 +4,7 @@
  */
 
 import { assert, assertEquals } from "../_assert.ts";
+import { decodeBeat } from "../../lib/heartbeat.ts";
 import { startServer } from "../integration/harness.ts";
 import { sleep } from "../integration/load.ts";
 
@@ -16,13 +17,17 @@ async function pidOf(url: string): Promise<number> {
 }
 
 Deno.test("Supervisor kills a worker retired by HUP once it outlives --graceful-timeout", async () => {
-  const s = await startServer([APP, "--graceful-timeout", "1"]);
+  const base = await Deno.makeTempDir();
+  const s = await startServer([APP, "--graceful-timeout", "1", "--worker-tmp-dir", base]);
   const cancel = new AbortController();
   try {
     const old = await pidOf(s.url);
     const slow = fetch(`${s.url}/slow?ms=30000`, { signal: cancel.signal })
       .then((r) => r.text(), () => "cut");
-    await sleep(500); // the only (sync) worker is now inside the slow request
+    const beat = `${heartbeatDirIn(base)}/worker-1`;
+    for (let i = 0; i < 100 && decodeBeat(await Deno.readTextFile(beat))?.active !== 1; i++) {
+      await sleep(20); // until the only (sync) worker says it is inside the slow request
+    }
     s.signal("SIGHUP");
     await s.waitFor(new RegExp(`Worker \\(pid:${old}\\) is still running 1s after`), 10_000);
     await s.waitFor(
@@ -33,6 +38,7 @@ Deno.test("Supervisor kills a worker retired by HUP once it outlives --graceful-
   } finally {
     cancel.abort();
     await s.stop();
+    await Deno.remove(base, { recursive: true });
   }
 });
 
@@ -122,7 +128,6 @@ Deno.test("Supervisor logs a worker that V8 stopped out of memory as such, with 
   });
   try {
     const pid = await pidOf(s.url);
-    await sleep(1500); // the arbiter reads the worker's heartbeat (and heap) once a second
     await fetch(`${s.url}/grow`).then((r) => r.body?.cancel(), () => {});
     const line = await s.waitFor(new RegExp(`Worker \\(pid:${pid}\\) was sent SIGTRAP!`), 20_000);
     assert(
