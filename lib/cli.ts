@@ -4,7 +4,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { ctlRequest, formatWorkers, type WorkerReport } from "./arbiter/ctl.ts";
+import { ctlRequest } from "./arbiter/ctl.ts";
+import { formatWorkers, type WorkerReport } from "./arbiter/commands.ts";
 import { ConfigError, loadSettings, printConfig } from "./config/mod.ts";
 import { USAGE_ERROR } from "./exit_codes.ts";
 import {

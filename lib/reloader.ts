@@ -4,6 +4,8 @@
  */
 
 import { dirname, resolve } from "node:path";
+import type { Settings } from "./config/mod.ts";
+import { log } from "./log.ts";
 
 /** File extensions whose change means "code changed". */
 export const WATCHED_EXTENSIONS = [".ts", ".tsx", ".js", ".mjs", ".jsx", ".json", ".jsonc"];
@@ -65,6 +67,23 @@ export class Reloader {
     this.#targets = targets;
     this.#onChange = onChange;
     this.#debounceMs = debounceMs;
+  }
+
+  /**
+   * Watches what `--reload` names for `settings` (the app's directory, the config file, every
+   * --reload-extra-file), logs `Reloading: PATHS modified` and calls `onChange` for each burst.
+   */
+  static forSettings(
+    settings: Pick<Settings, "app" | "config" | "reload_extra_files">,
+    onChange: () => void,
+  ): Reloader {
+    const { app, config, reload_extra_files: extra } = settings;
+    const r = new Reloader(watchTargets(app, config, extra, Deno.cwd()), (paths) => {
+      log.info(`Reloading: ${paths.join(", ")} modified`);
+      onChange();
+    });
+    r.start();
+    return r;
   }
 
   /** Starts watching (directories recursively, files through their directories). */

@@ -6,16 +6,6 @@
 
 import * as net from "node:net";
 
-/** One worker as the control socket reports it. */
-export interface WorkerReport {
-  pid: number;
-  age: number;
-  /** Seconds since the worker was spawned. */
-  uptime: number;
-  requests: number;
-  state: "booting" | "running" | "retiring" | "timed out";
-}
-
 /** The arbiter's side: answers a parsed command with a JSON-serialisable value. */
 export type CtlHandler = (command: string, args: string[]) => Promise<unknown> | unknown;
 
@@ -25,37 +15,6 @@ export interface CtlServer {
 }
 
 const MAX_LINE = 1024;
-
-/** What the control commands act on. */
-export interface CtlTarget {
-  status(): unknown;
-  workers(): WorkerReport[];
-  reload(): void;
-  scale(n: number): void;
-}
-
-/** Runs one control command: `status`, `workers`, `reload` or `scale N`. Throws for others. */
-export function ctlCommand(command: string, args: string[], target: CtlTarget): unknown {
-  switch (command) {
-    case "status":
-      return target.status();
-    case "workers":
-      return target.workers();
-    case "reload":
-      target.reload();
-      return "reloading";
-    case "scale": {
-      const n = Number(args[0]);
-      if (!Number.isInteger(n) || n < 0) {
-        throw new Error(`Cannot scale to "${args[0] ?? ""}": expected N >= 0`);
-      }
-      target.scale(n);
-      return `scaling to ${n}`;
-    }
-    default:
-      throw new Error(`Unknown command "${command}": expected status, workers, reload or scale N`);
-  }
-}
 
 /** Listens on `path` (an old socket file is replaced) and serves `handler`. */
 export async function startCtlServer(path: string, handler: CtlHandler): Promise<CtlServer> {
@@ -119,20 +78,4 @@ export async function ctlRequest(path: string, command: string[]): Promise<unkno
   const reply = JSON.parse(text) as { ok?: unknown; error?: string };
   if (reply.error !== undefined) throw new Error(reply.error);
   return reply.ok;
-}
-
-/** Formats the `workers` reply as a table. */
-export function formatWorkers(workers: readonly WorkerReport[]): string {
-  const rows = [["PID", "AGE", "UPTIME", "REQUESTS", "STATE"]];
-  for (const w of workers) {
-    rows.push([
-      String(w.pid),
-      String(w.age),
-      `${w.uptime.toFixed(0)}s`,
-      String(w.requests),
-      w.state,
-    ]);
-  }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
 }

@@ -87,7 +87,7 @@ function workerLockDir(settings: Settings): string {
   if (lockDir !== null) return lockDir;
   const base = settings.worker_tmp_dir;
   const dir = Deno.makeTempDirSync(
-    base === null ? { prefix: "denocorn-" } : { dir: base, prefix: "denocorn-" },
+    base === null ? { prefix: "denocorn-lock-" } : { dir: base, prefix: "denocorn-lock-" },
   );
   lockDir = dir;
   globalThis.addEventListener("unload", () => {

@@ -1,17 +1,30 @@
-/** @module What the arbiter prepares for its workers: heartbeat directory, owner, V8 flags. */
+/** @module What the arbiter prepares for its workers: environment, owner, V8 flags. */
 
 import type { Settings } from "../config/mod.ts";
 import { resolveGroup, resolveUser } from "../users.ts";
+import { WORKER_ENV } from "../workers/env.ts";
 
-/** A directory for heartbeat files: in /dev/shm when present (no disk writes), else tmp. */
-export function heartbeatDir(base: string | null): string {
-  if (base !== null) return Deno.makeTempDirSync({ dir: base, prefix: "denocorn-" });
-  try {
-    if (Deno.statSync("/dev/shm").isDirectory) {
-      return Deno.makeTempDirSync({ dir: "/dev/shm", prefix: "denocorn-" });
-    }
-  } catch { /* no /dev/shm */ }
-  return Deno.makeTempDirSync({ prefix: "denocorn-" });
+/** What one worker is started with (lib/workers/env.ts reads it back). */
+export interface WorkerSpec {
+  settings: Settings;
+  fds: readonly number[];
+  age: number;
+  heartbeat: string;
+  /** The arbiter's environment (for DENO_V8_FLAGS). */
+  env: Record<string, string>;
+}
+
+/** The environment a worker process is spawned with. */
+export function workerEnv(spec: WorkerSpec): Record<string, string> {
+  return {
+    [WORKER_ENV.role]: "worker",
+    [WORKER_ENV.fds]: spec.fds.join(","),
+    [WORKER_ENV.settings]: JSON.stringify(spec.settings),
+    [WORKER_ENV.heartbeat]: spec.heartbeat,
+    [WORKER_ENV.age]: String(spec.age),
+    [WORKER_ENV.ppid]: String(Deno.pid),
+    ...workerV8Flags(spec.env),
+  };
 }
 
 /** The uid/gid that --user/--group make the workers, or null when they keep ours. */

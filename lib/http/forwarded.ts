@@ -3,7 +3,8 @@
  * `X-Forwarded-Proto` / `-For` / `-Ssl` / `-Protocol`), for peers on `--forwarded-allow-ips` only.
  */
 
-import { type AllowList, parseIp } from "./ip.ts";
+import { parseIp } from "../net/ip.ts";
+import type { AllowList } from "./ip.ts";
 import { splitList } from "./_bytes.ts";
 
 /** What trusted proxy headers say about the client. */

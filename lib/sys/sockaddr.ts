@@ -1,9 +1,9 @@
 /** @module sockaddr_in / sockaddr_in6 / sockaddr_un encoding and decoding (Linux layout). */
 
-import { parseIPv4, parseIPv6 } from "../http/ip.ts";
+import { parseIPv4, parseIPv6 } from "../net/ip.ts";
 import { AF } from "./constants.ts";
 
-/** IP literal parsers (pure; they live with the HTTP engine, which needs them too). */
+/** IP literal parsers (pure, in lib/net/ip.ts, which the HTTP engine uses too). */
 export { parseIPv4, parseIPv6 };
 
 /** A socket address in the shape Deno uses for `Deno.Addr`. */

@@ -10,6 +10,8 @@ import { log, reopenLogFiles, setupLogging } from "../log.ts";
 import { requestMetrics, startStatsd } from "../statsd.ts";
 import * as sys from "../sys/mod.ts";
 import { readWorkerEnv, type WorkerBoot } from "./env.ts";
+import { type Beat, HeartbeatWriter } from "../heartbeat.ts";
+import { getHeapStatistics } from "node:v8";
 
 /** How a worker's loop stops: "graceful" finishes the request in hand, "quick" exits now. */
 export type StopMode = "graceful" | "quick";
@@ -27,17 +29,22 @@ export class WorkerBase {
   alive = true;
   /** Requests served so far. */
   requests = 0;
+  /** Requests inside the app right now (reported in the heartbeat). */
+  active = 0;
   /** Requests after which this worker restarts itself (0 = never). */
   readonly maxRequests: number;
   #wakeR: number;
   #wakeW: number;
-  #lastBeat = 0;
+  #heart: HeartbeatWriter;
   #onStop: Array<(mode: StopMode) => void> = [];
 
   private constructor(boot: WorkerBoot, app: FetchHandler, hooks: Hooks) {
     this.boot = boot;
     this.settings = boot.settings;
-    this.app = app;
+    this.#heart = new HeartbeatWriter(boot.heartbeat, () => this.#beat());
+    // The arbiter removed the file: it is shutting down or gone.
+    this.#heart.onFail = () => this.alive &&= this.#arbiterAlive();
+    this.app = this.#counted(app);
     this.hooks = hooks;
     this.observer = makeObserver(this, hooks);
     const { max_requests: max, max_requests_jitter: jitter } = boot.settings;
@@ -135,6 +142,7 @@ export class WorkerBase {
   #stop(mode: StopMode): void {
     this.alive = false;
     sys.wake(this.#wakeW);
+    this.notify(true); // "stopping": the arbiter times the drain against --graceful-timeout
     for (const fn of this.#onStop) fn(mode);
     if (mode === "quick") Deno.exit(0);
   }
@@ -153,20 +161,39 @@ export class WorkerBase {
     );
   }
 
-  /**
-   * Refreshes the heartbeat file at most a few times a second: its mtime says "alive", its
-   * content the requests served (the arbiter reports both; a non-empty file means booted).
-   */
+  /** Refreshes the heartbeat (lib/heartbeat.ts) at most four times a second, or now if `force`. */
   notify(force = false): void {
-    const now = performance.now();
-    if (!force && now - this.#lastBeat < 250) return;
-    this.#lastBeat = now;
-    try {
-      Deno.writeTextFileSync(this.boot.heartbeat, String(this.requests));
-    } catch {
-      // The arbiter removed the file: it is shutting down or gone.
-      if (!this.#arbiterAlive()) this.alive = false;
-    }
+    this.#heart.beat(force);
+  }
+
+  #beat(): Beat {
+    const heap = getHeapStatistics();
+    return {
+      served: this.requests,
+      active: this.active,
+      stopping: !this.alive,
+      heapUsed: heap.used_heap_size,
+      heapLimit: heap.heap_size_limit,
+    };
+  }
+
+  /** The app, counting the requests inside it for the heartbeat (`ctl workers` shows them live). */
+  #counted(app: FetchHandler): FetchHandler {
+    const done = () => void this.active--;
+    return (request, info) => {
+      this.active++;
+      this.#heart.beat(); // rate-limited: a request that runs a while is seen running
+      let res;
+      try {
+        res = app(request, info);
+      } catch (e) {
+        done();
+        throw e;
+      }
+      if (res instanceof Promise) res.then(done, done);
+      else done();
+      return res;
+    };
   }
 
   #arbiterAlive(): boolean {
@@ -184,6 +211,7 @@ export class WorkerBase {
     if (this.maxRequests > 0 && this.requests >= this.maxRequests && this.alive) {
       log.info("Autorestarting worker after current request.");
       this.alive = false;
+      this.notify(true);
     }
     return this.alive;
   }

@@ -65,9 +65,9 @@ Deno.test("denocorn control socket reports workers and scales them", async () =>
     assertEquals(status.code, 0, status.stderr);
     assertEquals(JSON.parse(status.stdout).pid, server.pid);
     const workers = await runCli(["ctl", "--ctl-socket", ctl, "workers"]);
-    assertMatch(workers.stdout, /^PID\s+AGE\s+UPTIME\s+REQUESTS\s+STATE\n/);
+    assertMatch(workers.stdout, /^PID\s+AGE\s+UPTIME\s+REQUESTS\s+ACTIVE\s+STATE\n/);
     assertEquals(workers.stdout.trim().split("\n").length, 3);
-    assertStringIncludes(workers.stdout, "running");
+    assertStringIncludes(workers.stdout, "serving");
     const scale = await runCli(["ctl", "--ctl-socket", ctl, "scale", "3"]);
     assertEquals(scale.stdout.trim(), "scaling to 3");
     await sleep(1500);

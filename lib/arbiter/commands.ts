@@ -1,0 +1,96 @@
+/**
+ * @module The control commands (`denocorn ctl status|workers|reload|scale N`) as a table of
+ * handlers: what each one asks of the arbiter and how its reply reads. The socket that carries
+ * them is ctl.ts.
+ */
+
+/**
+ * A worker's state as `ctl workers` shows it: `booting` (its app is loading), `serving`,
+ * `retiring` (asked to stop, or stopping at --max-requests: finishing what it holds), `timed out`
+ * (no heartbeat for --timeout: SIGABRT sent), `killed` (SIGKILL sent, not yet reaped).
+ */
+export type WorkerStateName = "booting" | "serving" | "retiring" | "timed out" | "killed";
+
+/** One worker as the control socket reports it. */
+export interface WorkerReport {
+  pid: number;
+  age: number;
+  /** Seconds since the worker was spawned. */
+  uptime: number;
+  /** Requests served so far. */
+  requests: number;
+  /** Requests inside the app right now. */
+  active: number;
+  state: WorkerStateName;
+}
+
+/** What the control commands act on: the arbiter, seen through what they need. */
+export interface CtlTarget {
+  status(): unknown;
+  workers(): WorkerReport[];
+  /** Queues a reload (HUP). */
+  reload(): void;
+  /** Queues a new number of workers. */
+  scale(n: number): void;
+  /** The most workers `scale` may ask for (plan.ts `maxWorkers`). */
+  maxWorkers(): number;
+}
+
+/** One control command: its usage line and its handler (returns a JSON-serialisable reply). */
+interface CtlCommand {
+  usage: string;
+  run(args: string[], target: CtlTarget): unknown;
+}
+
+/** Every control command by name; a new command is one row here. */
+export const CTL_COMMANDS: Readonly<Record<string, CtlCommand>> = {
+  status: { usage: "status", run: (_, t) => t.status() },
+  workers: { usage: "workers", run: (_, t) => t.workers() },
+  reload: {
+    usage: "reload",
+    run: (_, t) => {
+      t.reload();
+      return "reloading";
+    },
+  },
+  scale: {
+    usage: "scale N",
+    run: (args, t) => {
+      const n = Number(args[0]);
+      const max = t.maxWorkers();
+      if (!Number.isInteger(n) || n < 0 || n > max) {
+        throw new RangeError(`Cannot scale to "${args[0] ?? ""}": expected N from 0 to ${max}`);
+      }
+      t.scale(n);
+      return `scaling to ${n}`;
+    },
+  },
+};
+
+/** Runs one control command; throws for an unknown one, naming those that exist. */
+export function ctlCommand(command: string, args: string[], target: CtlTarget): unknown {
+  const c = Object.hasOwn(CTL_COMMANDS, command) ? CTL_COMMANDS[command] : undefined;
+  if (c === undefined) {
+    const usages = Object.values(CTL_COMMANDS).map((x) => x.usage);
+    const list = `${usages.slice(0, -1).join(", ")} or ${usages.at(-1)}`;
+    throw new Error(`Unknown command "${command}": expected ${list}`);
+  }
+  return c.run(args, target);
+}
+
+/** Formats the `workers` reply as a table. */
+export function formatWorkers(workers: readonly WorkerReport[]): string {
+  const rows = [["PID", "AGE", "UPTIME", "REQUESTS", "ACTIVE", "STATE"]];
+  for (const w of workers) {
+    rows.push([
+      String(w.pid),
+      String(w.age),
+      `${w.uptime.toFixed(0)}s`,
+      String(w.requests),
+      String(w.active),
+      w.state,
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+}

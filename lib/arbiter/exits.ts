@@ -1,0 +1,103 @@
+/** @module How the arbiter reads a worker's exit: halt the server, or log it and respawn (pure). */
+
+import { APP_LOAD_ERROR, WORKER_BOOT_ERROR } from "../exit_codes.ts";
+
+/** Thrown inside the loop to stop the server with a reason and an exit status. */
+export class HaltServer extends Error {
+  /** The arbiter's exit status. */
+  readonly exitCode: number;
+  /** Creates the halt with its `reason` and `exitCode`. */
+  constructor(reason: string, exitCode: number) {
+    super(reason);
+    this.exitCode = exitCode;
+  }
+}
+
+/** What the arbiter does about a worker that exited. */
+export type ExitVerdict =
+  /** Stop the server with this reason and exit status (respawning would only fail again). */
+  | { kind: "halt"; reason: string; exitCode: number }
+  /** Log `message` (null: a clean exit, nothing to say); the worker is replaced. */
+  | { kind: "log"; message: string | null }
+  /**
+   * The worker could not boot or load the app, but the server keeps running: other workers
+   * still serve, or --reload waits for the next change. No worker is spawned until a reload.
+   */
+  | { kind: "load-failed"; reason: string; exitCode: number };
+
+/** What the arbiter knew when the worker exited. */
+export interface ExitContext {
+  /** True while the arbiter itself is stopping (its own KILLs are not news). */
+  stopping: boolean;
+  /** True when the arbiter had asked the worker to stop (a TERM before it could catch one). */
+  retired?: boolean;
+  /** True when a worker that cannot load must not stop the server (see "load-failed"). */
+  keepServing?: boolean;
+  /** Why the arbiter sent SIGKILL itself (`WORKER TIMEOUT`, --graceful-timeout), if it did. */
+  killedFor?: string | null;
+  /** The worker's V8 heap at its last heartbeat, in bytes, if it reported one. */
+  heap?: { used: number; limit: number } | null;
+}
+
+const HALTS: Record<number, string> = {
+  [WORKER_BOOT_ERROR]: "Worker failed to boot.",
+  [APP_LOAD_ERROR]: "App failed to load.",
+};
+
+/** Decides on the exit of worker `pid` with `code` or `signal` (gunicorn's `reap_workers`). */
+export function judgeExit(
+  pid: number,
+  code: number,
+  signal: string | null,
+  ctx: ExitContext,
+): ExitVerdict {
+  const halt = signal === null ? HALTS[code] : undefined;
+  if (halt !== undefined) {
+    return { kind: ctx.keepServing ? "load-failed" : "halt", reason: halt, exitCode: code };
+  }
+  if (ctx.stopping && signal === "SIGKILL") return { kind: "log", message: null };
+  if (ctx.retired && signal === "SIGTERM") return { kind: "log", message: null };
+  return { kind: "log", message: describeExit(pid, code, signal, ctx) };
+}
+
+/**
+ * Signals that usually mean the worker ran out of memory: SIGKILL from the kernel's OOM killer,
+ * SIGTRAP from V8, which stops a process whose heap hit its limit ("Fatal JavaScript out of memory:
+ * Reached heap limit" on the worker's stderr).
+ */
+const OOM_SIGNALS = ["SIGKILL", "SIGTRAP"];
+
+/** gunicorn's wording for how a worker ended, or null for a clean exit. */
+export function describeExit(
+  pid: number,
+  code: number,
+  signal: string | null,
+  ctx: Omit<ExitContext, "stopping"> = {},
+): string | null {
+  if (signal === null) return code === 0 ? null : `Worker (pid:${pid}) exited with code ${code}.`;
+  const msg = `Worker (pid:${pid}) was sent ${signal}!`;
+  if (signal === "SIGKILL" && ctx.killedFor) {
+    return `${msg} The arbiter killed it: ${ctx.killedFor}.`;
+  }
+  if (!OOM_SIGNALS.includes(signal)) return msg;
+  const heap = ctx.heap ?? null;
+  if (heap === null) return `${msg} Perhaps out of memory?`;
+  const mib = (n: number) => (n / 2 ** 20).toFixed(1);
+  return `${msg} Perhaps out of memory? V8 heap at its last heartbeat: ${mib(heap.used)} of ${
+    mib(heap.limit)
+  } MiB.`;
+}
+
+/**
+ * What the arbiter logs when a new generation cannot load: who keeps serving, and what retries
+ * (`serving` workers of the previous code are still up; `reload` is --reload).
+ */
+export function loadFailureMessage(reason: string, serving: number, reload: boolean): string {
+  const what = reason.replace(/\.$/, "");
+  const next = reload ? "the next change (--reload)" : "the next HUP (or denocorn ctl reload)";
+  if (serving === 0) return `${what}: no worker is serving; waiting for ${next}`;
+  const workers = serving === 1
+    ? "1 worker of the previous code keeps"
+    : `${serving} workers of the previous code keep`;
+  return `${what}: ${workers} serving; no new worker starts until ${next}`;
+}

@@ -1,0 +1,191 @@
+/**
+ * @module The arbiter's worker table and the thin layer over processes: spawn a worker with its
+ * heartbeat file, signal it, read its heartbeat, reap it. Decisions are plan.ts's and exits.ts's.
+ */
+
+import type { HeartbeatFiles, Reading } from "../heartbeat.ts";
+import { log } from "../log.ts";
+import type { WorkerReport, WorkerStateName } from "./commands.ts";
+import type { WorkerState } from "./plan.ts";
+import { spawnSelf } from "./spawn.ts";
+
+/** One worker process as the arbiter tracks it. */
+export interface Worker extends WorkerState {
+  child: Deno.ChildProcess;
+  heartbeat: string;
+  spawnedAt: number;
+  /** Requests served, from the last heartbeat. */
+  requests: number;
+  /** Requests inside the app, from the last heartbeat. */
+  active: number;
+  /** V8 heap in use and its limit at the last heartbeat, in bytes. */
+  heap: { used: number; limit: number } | null;
+}
+
+/** A worker about to be spawned: its age and its (already created) heartbeat file. */
+export interface Slot {
+  age: number;
+  heartbeat: string;
+}
+
+/** Called once a worker process has exited and left the table. */
+export type OnExit = (w: Worker, code: number, signal: string | null) => void;
+
+/** The live workers, by pid. */
+export class WorkerPool {
+  #workers = new Map<number, Worker>();
+  #files: HeartbeatFiles;
+  #onExit: OnExit;
+  #age = 0;
+  #readError = "";
+
+  /** Creates an empty pool whose heartbeat files live in `files`. */
+  constructor(files: HeartbeatFiles, onExit: OnExit) {
+    this.#files = files;
+    this.#onExit = onExit;
+  }
+
+  /** How many worker processes are alive. */
+  get size(): number {
+    return this.#workers.size;
+  }
+
+  /** The live workers, oldest first. */
+  list(): Worker[] {
+    return [...this.#workers.values()].sort((a, b) => a.age - b.age);
+  }
+
+  /** The worker with `pid`, if it is alive. */
+  get(pid: number): Worker | undefined {
+    return this.#workers.get(pid);
+  }
+
+  /** Numbers the next worker and creates its heartbeat file; throws when the file cannot be made. */
+  reserve(): Slot {
+    const age = ++this.#age;
+    return { age, heartbeat: this.#files.create(age) };
+  }
+
+  /** Starts the worker process for `slot` with `env`; throws (and drops the file) on failure. */
+  spawn(slot: Slot, generation: number, env: Record<string, string>): Worker {
+    let child: Deno.ChildProcess;
+    try {
+      child = spawnSelf(env);
+    } catch (e) {
+      this.#files.remove(slot.heartbeat);
+      throw e;
+    }
+    const now = Date.now();
+    const w: Worker = {
+      pid: child.pid,
+      age: slot.age,
+      generation,
+      lastBeat: now,
+      booted: false,
+      aborted: false,
+      retiring: false,
+      retiredAt: null,
+      killed: false,
+      child,
+      heartbeat: slot.heartbeat,
+      spawnedAt: now,
+      requests: 0,
+      active: 0,
+      heap: null,
+    };
+    this.#workers.set(child.pid, w);
+    child.status.then((st) => this.#reap(w, st.code, st.signal ?? null));
+    return w;
+  }
+
+  #reap(w: Worker, code: number, signal: string | null): void {
+    this.#workers.delete(w.pid);
+    const last = this.#files.peek(w.heartbeat); // its last counters and heap, for the exit log
+    if (last !== null) this.#apply(w, last, Date.now());
+    this.#files.remove(w.heartbeat);
+    this.#onExit(w, code, signal);
+  }
+
+  /** Sends `sig` to `pid`, if it is still there. */
+  kill(pid: number, sig: Deno.Signal): void {
+    try {
+      Deno.kill(pid, sig);
+    } catch { /* already gone */ }
+  }
+
+  /** Asks a worker to stop gracefully (TERM); it finishes what it holds. */
+  retire(pid: number): void {
+    const w = this.#workers.get(pid);
+    if (w === undefined || w.retiring) return;
+    w.retiring = true;
+    w.retiredAt = Date.now();
+    this.kill(pid, "SIGTERM");
+  }
+
+  /**
+   * Reads every heartbeat: liveness, boot, counters; a worker that says it is stopping (its
+   * --max-requests) counts as retiring from then on. A heartbeat the arbiter cannot read (its own
+   * files broken) is logged once and not held against the worker.
+   */
+  readBeats(): void {
+    const now = Date.now();
+    let error = "";
+    for (const w of this.#workers.values()) {
+      let r;
+      try {
+        r = this.#files.read(w.heartbeat, w.lastBeat);
+      } catch (e) {
+        error ||= `Cannot read heartbeat ${w.heartbeat}: ${(e as Error).message}`;
+        w.lastBeat = now;
+        continue;
+      }
+      if (r !== null) this.#apply(w, r, now);
+    }
+    if (error !== "" && error !== this.#readError) log.error(error);
+    this.#readError = error;
+  }
+
+  #apply(w: Worker, r: Reading, now: number): void {
+    w.lastBeat = r.mtime;
+    if (r.beat === null) return;
+    w.booted = true;
+    w.requests = r.beat.served;
+    w.active = r.beat.active;
+    w.heap = { used: r.beat.heapUsed, limit: r.beat.heapLimit };
+    if (r.beat.stopping && !w.retiring) Object.assign(w, { retiring: true, retiredAt: now });
+  }
+
+  /** The workers as `ctl workers` shows them. */
+  reports(now: number): WorkerReport[] {
+    return this.list().map((w) => ({
+      pid: w.pid,
+      age: w.age,
+      uptime: (now - w.spawnedAt) / 1000,
+      requests: w.requests,
+      active: w.active,
+      state: stateOf(w),
+    }));
+  }
+
+  /** Sends `sig` to every worker, waits up to `graceMs` for them to exit, then KILLs the rest. */
+  async stop(sig: Deno.Signal, graceMs: number): Promise<void> {
+    const all = this.list();
+    for (const w of all) this.kill(w.pid, sig);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all(all.map((w) => w.child.status)),
+      new Promise((r) => timer = setTimeout(r, graceMs)),
+    ]);
+    clearTimeout(timer);
+    const left = this.list();
+    for (const w of left) this.kill(w.pid, "SIGKILL");
+    await Promise.all(left.map((w) => w.child.status));
+  }
+}
+
+function stateOf(w: Worker): WorkerStateName {
+  if (w.killed) return "killed";
+  if (w.aborted) return "timed out";
+  if (w.retiring) return "retiring";
+  return w.booted ? "serving" : "booting";
+}
