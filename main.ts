@@ -43,7 +43,7 @@ async function checkConfig(settings: Settings): Promise<number> {
   return 0;
 }
 
-const CTL_USAGE = "usage: denocorn ctl [--ctl-socket PATH] status|workers|reload|scale N";
+const CTL_USAGE = "usage: denocorn ctl [--ctl-socket PATH] status|workers|reload|reopen|scale N";
 
 /** `main.ts ctl ...`: talks to a running arbiter's control socket. */
 async function ctl(args: string[], env: Record<string, string>): Promise<number> {
@@ -105,6 +105,8 @@ function daemonize(args: string[]): boolean {
 }
 
 async function main(args: string[]): Promise<number> {
+  // Deno opens an unauthenticated inspector on SIGUSR1: every denocorn process ignores it.
+  sys.ignoreInspectorSignal();
   const env = Deno.env.toObject();
   if (env[WORKER_ENV.role] === "worker") return await runWorker(env);
   if (args[0] === "ctl") return await ctl(args.slice(1), env);

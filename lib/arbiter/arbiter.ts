@@ -35,12 +35,11 @@ const SIGNALS = [
   "SIGTTIN",
   "SIGTTOU",
   "SIGWINCH",
-  "SIGUSR1",
   "SIGUSR2",
 ] as const;
 type ArbiterSignal = typeof SIGNALS[number];
 /** What the loop can be asked to do: a signal, or the same actions from the control socket. */
-type Command = ArbiterSignal | "reload" | { scale: number };
+type Command = ArbiterSignal | "reload" | "reopen" | { scale: number };
 
 /** Environment variable naming the arbiter that started this one with USR2. */
 export const OLD_ARBITER_ENV = "DENOCORN_OLD_ARBITER";
@@ -145,7 +144,7 @@ export class Arbiter {
     } catch (e) {
       log.error((e as Error).message);
       this.#cleanup();
-      return 1;
+      return (e as { exitCode?: number }).exitCode ?? 1; // 2 from ctl.ts's CtlPathError
     }
     try {
       await runHook(this.#hooks, "when_ready", this);
@@ -239,6 +238,7 @@ export class Arbiter {
       }),
       workers: () => this.workers,
       reload: () => this.#enqueue("reload"),
+      reopen: () => this.#enqueue("reopen"),
       scale: (n) => this.#enqueue({ scale: n }),
     });
   }
@@ -273,9 +273,10 @@ export class Arbiter {
           log.info("graceful stop of workers");
           this.#setWorkers(0);
           break;
-        case "SIGUSR1":
+        case "reopen": // `ctl reopen`; not USR1, which every denocorn process ignores
+          log.info("Reopening log files");
           reopenLogFiles();
-          for (const pid of this.#workers.keys()) this.#kill(pid, "SIGUSR1");
+          for (const pid of this.#workers.keys()) this.#kill(pid, "SIGHUP");
           break;
         case "SIGUSR2":
           await this.#reexecute();

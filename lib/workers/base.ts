@@ -68,6 +68,7 @@ export class WorkerBase {
       });
       sys.umask(s.umask);
       dropPrivileges(s);
+      sys.setParentDeathSignal("SIGTERM"); // after dropPrivileges, which would clear it
       hooks = await loadHooks(s.config);
       await runHook(hooks, "post_fork", { pid: boot.arbiterPid, cfg: s }, workerView(boot));
     } catch (e) {
@@ -141,7 +142,8 @@ export class WorkerBase {
       void runHook(this.hooks, "worker_int", this).finally(() => this.#stop("quick"));
     Deno.addSignalListener("SIGINT", quick);
     Deno.addSignalListener("SIGQUIT", quick);
-    Deno.addSignalListener("SIGUSR1", () => reopenLogFiles());
+    // Not USR1: every denocorn process ignores it (sys.ignoreInspectorSignal).
+    Deno.addSignalListener("SIGHUP", () => reopenLogFiles());
     // The arbiter sends SIGABRT to a timed-out worker just before SIGKILL.
     Deno.addSignalListener(
       "SIGABRT" as Deno.Signal,
@@ -157,6 +159,10 @@ export class WorkerBase {
     const now = performance.now();
     if (!force && now - this.#lastBeat < 250) return;
     this.#lastBeat = now;
+    if (this.alive && sys.parentChanged(this.boot.arbiterPid)) {
+      log.info("Parent changed, shutting down");
+      this.#stop("graceful");
+    }
     try {
       Deno.writeTextFileSync(this.boot.heartbeat, String(this.requests));
     } catch {
