@@ -33,8 +33,17 @@ function kill(pid: number): void {
   } catch { /* gone */ }
 }
 
-/** Local ports of the TCP sockets in LISTEN state that any of `pids` holds (/proc/net/tcp*). */
-function listeningPorts(pids: number[]): number[] {
+/** True when any process on this machine has a socket listening on 127.0.0.1:`port`. */
+function portListening(port: number): boolean {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  return Deno.readTextFileSync("/proc/net/tcp").split("\n").some((line) => {
+    const f = line.trim().split(/\s+/);
+    return f[1] === local && f[3] === "0A";
+  });
+}
+
+/** Local ports of the TCP sockets in state `st` (0A = LISTEN, 01 = ESTABLISHED) that `pids` hold. */
+function localPorts(pids: number[], st = "0A"): number[] {
   const inodes = new Set<string>();
   for (const pid of pids) {
     for (const e of Deno.readDirSync(`/proc/${pid}/fd`)) {
@@ -48,8 +57,8 @@ function listeningPorts(pids: number[]): number[] {
   for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
     for (const line of Deno.readTextFileSync(table).split("\n").slice(1)) {
       const f = line.trim().split(/\s+/);
-      // local_address is HEX_IP:HEX_PORT, st 0A is LISTEN, the inode is the 10th field.
-      if (f.length > 9 && f[3] === "0A" && inodes.has(f[9]!)) {
+      // local_address is HEX_IP:HEX_PORT, then rem_address, st; the inode is the 10th field.
+      if (f.length > 9 && f[3] === st && inodes.has(f[9]!)) {
         ports.add(parseInt(f[1]!.split(":")[1]!, 16));
       }
     }
@@ -75,7 +84,7 @@ Deno.test("denocorn ignores USR1: no process of the server listens on a port it 
     for (const pid of pids) Deno.kill(pid, "SIGUSR1");
     await sleep(500);
     for (let i = 0; i < 4; i++) await (await fetch(`${server.url}/`)).text();
-    assertEquals(listeningPorts(pids), [server.port]);
+    assertEquals(localPorts(pids), [server.port]);
     assertEquals(pids.filter(alive), pids, "USR1 killed no process");
     assertEquals(pids.filter((p) => !sigIgnored(p, 10)), [], "every process ignores SIGUSR1");
     assertEquals(server.lines.filter((l) => l.includes("Debugger listening")), []);
@@ -89,20 +98,39 @@ function sigIgnored(pid: number, signo: number): boolean {
   return m !== null && ((BigInt(`0x${m[1]}`) >> BigInt(signo - 1)) & 1n) === 1n;
 }
 
+/**
+ * A free port below the ephemeral range (32768+), so that no outgoing connection of another
+ * process on this machine takes it over while the test expects to bind it again.
+ */
+function freeFixedPort(): number {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return port;
+    } catch { /* taken: try another */ }
+  }
+}
+
 Deno.test("denocorn workers finish the request in hand and exit when the arbiter is SIGKILLed", async () => {
-  const server = await startServer([APP, "-w", "2"]);
+  const server = await startServer([APP, "-w", "2", "--bind", `127.0.0.1:${freeFixedPort()}`]);
   const workers = await bootedWorkers(server, 2).catch(async (e) => {
     await server.stop();
     throw e;
   });
   try {
     const slow = fetch(`${server.url}/slow?ms=1500`).then(async (r) => [r.status, await r.text()]);
-    await sleep(300); // the request is in a worker's hands
+    // The request is in a worker's hands once a worker holds a connected socket on the port.
+    while (!localPorts(workers, "01").includes(server.port)) await sleep(20);
     server.signal("SIGKILL");
     await server.exited;
     assertEquals(await slow, [200, "slow done\n"]);
-    for (let i = 0; i < 200 && workers.some(alive); i++) await sleep(50);
+    // A process's last thread may close its files after the main thread is already a zombie:
+    // wait for the listening socket itself to go.
+    const held = () => workers.some(alive) || portListening(server.port);
+    for (let i = 0; i < 200 && held(); i++) await sleep(50);
     assertEquals(workers.filter(alive), [], "both workers exited");
+    assertEquals(portListening(server.port), false, "no process listens on the port");
     const again = Deno.listen({ hostname: "127.0.0.1", port: server.port });
     again.close();
   } finally {
@@ -153,6 +181,7 @@ Deno.test("denocorn writes --pid as a new 0644 file and never follows a planted 
   // The default --umask is 0, so a file created with the default mode would be 0666.
   const server = await startServer([APP, "-p", pidfile]);
   try {
+    await server.waitFor(/Booting worker/); // the arbiter handles TERM from here on
     assertEquals(await Deno.readTextFile(`${dir}/victim1`), "secret\n");
     assertEquals(await Deno.readTextFile(`${dir}/victim2`), "secret\n");
     const st = await Deno.lstat(pidfile);
