@@ -6,6 +6,7 @@
 
 import { USAGE_ERROR, WORKER_BOOT_ERROR } from "./lib/exit_codes.ts";
 import { missingPermissions, permissionError } from "./lib/permissions.ts";
+import { ignoreInspectorSignal } from "./lib/sys/signals.ts";
 
 function fail(text: string): never {
   Deno.stderr.writeSync(new TextEncoder().encode(`Error: ${text}\n`));
@@ -15,6 +16,9 @@ function fail(text: string): never {
 if (import.meta.main) {
   const missing = missingPermissions();
   if (missing.length > 0) fail(permissionError(missing));
+  // Deno opens an unauthenticated inspector on SIGUSR1 (Deno >= 2.9.2): every denocorn process
+  // ignores it, as early as possible (docs/signals.md).
+  ignoreInspectorSignal();
   // Loaded dynamically so that a worker whose module graph cannot load (a lock or node_modules
   // that lacks denocorn's own dependency) exits as "failed to boot" and the arbiter stops.
   let cli: typeof import("./lib/cli.ts");

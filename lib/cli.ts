@@ -20,7 +20,7 @@ import {
 import { runWorker } from "./workers/mod.ts";
 import { WORKER_ENV } from "./workers/env.ts";
 
-const CTL_USAGE = "usage: denocorn ctl [--ctl-socket PATH] status|workers|reload|scale N";
+const CTL_USAGE = "usage: denocorn ctl [--ctl-socket PATH] status|workers|reload|reopen|scale N";
 
 /** `denocorn ctl ...`: talks to a running arbiter's control socket. */
 async function ctl(args: string[], env: Record<string, string>): Promise<number> {

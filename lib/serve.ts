@@ -17,6 +17,7 @@ import {
   runServer,
   writeLine,
 } from "./start.ts";
+import { ignoreInspectorSignal } from "./sys/signals.ts";
 import { WORKER_ENV } from "./workers/env.ts";
 import { runWorker } from "./workers/mod.ts";
 
@@ -86,6 +87,8 @@ export async function serve(options: ServeOptions): Promise<number> {
     writeLine(Deno.stderr, `Error: ${permissionError(missing)}`);
     return USAGE_ERROR;
   }
+  // Deno opens an unauthenticated inspector on SIGUSR1: every denocorn process ignores it.
+  ignoreInspectorSignal();
   const { app, ...settings } = options;
   const env = Deno.env.toObject();
   if (env[WORKER_ENV.role] === "worker") {

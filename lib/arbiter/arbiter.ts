@@ -49,7 +49,7 @@ export class Arbiter {
   #reloader: Reloader | null = null;
 
   /** What each queued command does (gunicorn's `handle_<signal>`). */
-  #actions: Record<ArbiterSignal | "reload", () => void | Promise<void>> = {
+  #actions: Record<ArbiterSignal | "reload" | "reopen", () => void | Promise<void>> = {
     SIGTERM: () => this.#stop(true),
     SIGINT: () => this.#stop(false),
     SIGQUIT: () => this.#stop(false),
@@ -61,9 +61,11 @@ export class Arbiter {
       log.info("graceful stop of workers");
       this.#workers.target = 0;
     },
-    SIGUSR1: () => {
+    // `ctl reopen`, not USR1, which every denocorn process ignores (lib/sys/signals.ts).
+    reopen: () => {
+      log.info("Reopening log files");
       reopenLogFiles();
-      this.#workers.signalAll("SIGUSR1");
+      this.#workers.signalAll("SIGHUP");
     },
     SIGUSR2: () =>
       this.#upgrade.start({
@@ -122,7 +124,7 @@ export class Arbiter {
     } catch (e) {
       log.error((e as Error).message);
       this.#cleanup();
-      return 1;
+      return (e as { exitCode?: number }).exitCode ?? 1; // 2 from ctl.ts's CtlPathError
     }
     try {
       await runHook(this.#hooks, "when_ready", this);
@@ -180,6 +182,7 @@ export class Arbiter {
       }),
       workers: () => this.workers,
       reload: () => this.#enqueue("reload"),
+      reopen: () => this.#enqueue("reopen"),
       scale: (n) => this.#enqueue({ scale: n }),
       maxWorkers: () => this.#workers.max,
     });

@@ -30,6 +30,8 @@ export interface CtlTarget {
   workers(): WorkerReport[];
   /** Queues a reload (HUP). */
   reload(): void;
+  /** Queues reopening the log files of the arbiter and its workers. */
+  reopen(): void;
   /** Queues a new number of workers. */
   scale(n: number): void;
   /** The most workers `scale` may ask for (plan.ts `maxWorkers`). */
@@ -53,13 +55,21 @@ export const CTL_COMMANDS: Readonly<Record<string, CtlCommand>> = {
       return "reloading";
     },
   },
+  reopen: {
+    usage: "reopen",
+    run: (_, t) => {
+      t.reopen();
+      return "reopening log files";
+    },
+  },
   scale: {
     usage: "scale N",
     run: (args, t) => {
-      const n = Number(args[0]);
+      const arg = args[0] ?? "";
+      const n = /^\d{1,6}$/.test(arg) ? Number(arg) : NaN; // not "", "1e3", "0x10" or "-1"
       const max = t.maxWorkers();
-      if (!Number.isInteger(n) || n < 0 || n > max) {
-        throw new RangeError(`Cannot scale to "${args[0] ?? ""}": expected N from 0 to ${max}`);
+      if (!(n <= max)) {
+        throw new RangeError(`Cannot scale to "${arg}": expected a number from 0 to ${max}`);
       }
       t.scale(n);
       return `scaling to ${n}`;

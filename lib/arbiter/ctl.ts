@@ -1,10 +1,12 @@
 /**
  * @module The control socket (`--ctl-socket`, like gunicorn's): a unix socket, mode 0600, owned
- * by the arbiter. A client sends one line (`status`, `workers`, `reload`, `scale N`) and reads
- * one JSON line back.
+ * by the arbiter. A client sends one line (`status`, `workers`, `reload`, `reopen`, `scale N`)
+ * and reads one JSON line back.
  */
 
 import * as net from "node:net";
+import { dirname } from "node:path";
+import { USAGE_ERROR } from "../exit_codes.ts";
 
 /** The arbiter's side: answers a parsed command with a JSON-serialisable value. */
 export type CtlHandler = (command: string, args: string[]) => Promise<unknown> | unknown;
@@ -16,17 +18,59 @@ export interface CtlServer {
 
 const MAX_LINE = 1024;
 
-/** Listens on `path` (an old socket file is replaced) and serves `handler`. */
-export async function startCtlServer(path: string, handler: CtlHandler): Promise<CtlServer> {
+/** A `--ctl-socket` path the arbiter refuses to use (it exits 2, as for a bad setting). */
+export class CtlPathError extends Error {
+  /** The arbiter's exit status: a usage error. */
+  readonly exitCode = USAGE_ERROR;
+}
+
+/**
+ * Refuses a socket path whose directory anyone may write to without the sticky bit: any local
+ * user could then rename the socket away and put their own in its place, and receive the
+ * commands (or answer them).
+ */
+export function checkCtlPath(path: string): void {
+  const dir = dirname(path);
+  let mode: number;
   try {
-    Deno.removeSync(path);
-  } catch { /* none */ }
+    mode = Deno.statSync(dir).mode ?? 0;
+  } catch (e) {
+    throw new CtlPathError(`Cannot use --ctl-socket "${path}": ${(e as Error).message}`);
+  }
+  if ((mode & 0o002) !== 0 && (mode & 0o1000) === 0) {
+    throw new CtlPathError(
+      `Cannot use --ctl-socket "${path}": directory "${dir}" is writable by every user and ` +
+        "not sticky (chmod +t it, or choose a directory only this user can write)",
+    );
+  }
+}
+
+/**
+ * Listens on `path` and serves `handler`. The socket is never reachable by another user, not even
+ * for a moment: it is bound inside a fresh 0700 directory next to `path`, set to 0600 there, and
+ * only then renamed into place (rename(2) is atomic and replaces an old socket file). A umask set
+ * around bind() would do the same but is process-wide, so files created meanwhile by Deno's other
+ * threads would get it too.
+ */
+export async function startCtlServer(path: string, handler: CtlHandler): Promise<CtlServer> {
+  checkCtlPath(path);
   const server = net.createServer((sock) => serveClient(sock, handler));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(path, () => resolve());
-  });
-  Deno.chmodSync(path, 0o600);
+  const dir = Deno.makeTempDirSync({ dir: dirname(path), prefix: ".ctl" });
+  try {
+    Deno.chmodSync(dir, 0o700); // makeTempDir's 0700 minus the umask: restore what we need
+    const tmp = `${dir}/s`;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(tmp, () => resolve());
+    });
+    Deno.chmodSync(tmp, 0o600);
+    Deno.renameSync(tmp, path);
+  } catch (e) {
+    server.close();
+    throw e;
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
   server.unref();
   return {
     close() {

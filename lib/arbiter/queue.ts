@@ -12,15 +12,14 @@ export const SIGNALS = [
   "SIGTTIN",
   "SIGTTOU",
   "SIGWINCH",
-  "SIGUSR1",
   "SIGUSR2",
 ] as const;
 
 /** A signal the arbiter handles. */
 export type ArbiterSignal = typeof SIGNALS[number];
 
-/** A signal, or an action of the control socket: a reload or a new number of workers. */
-export type Command = ArbiterSignal | "reload" | { scale: number };
+/** A signal, or an action of the control socket: a reload, log reopening or a new number of workers. */
+export type Command = ArbiterSignal | "reload" | "reopen" | { scale: number };
 
 /** At most this many commands wait; more are dropped, as gunicorn drops signals. */
 const MAX_PENDING = 5;

@@ -90,10 +90,10 @@ export function renderHelp(): string {
     "Settings may also come from DENOCORN_CMD_ARGS and a config file; see docs/settings.md.",
     "",
     "Signals to the arbiter: TERM graceful stop, INT/QUIT quick stop, HUP reload, TTIN/TTOU one",
-    "worker more/fewer, USR1 reopen logs, USR2 upgrade, WINCH stop workers (docs/signals.md).",
+    "worker more/fewer, USR2 upgrade, WINCH stop workers; USR1 is ignored (docs/signals.md).",
     "",
     "Control a running server (with --ctl-socket):",
-    "  denocorn ctl --ctl-socket PATH status|workers|reload|scale N",
+    "  denocorn ctl --ctl-socket PATH status|workers|reload|reopen|scale N",
   );
   return out.join("\n") + "\n";
 }

@@ -28,6 +28,7 @@ export const HTTP_ERRORS = {
   OBS_FOLD: { status: 400, reason: "Bad Request" },
   TOO_MANY_HEADERS: { status: 431, reason: "Request Header Fields Too Large" },
   HEADER_TOO_LARGE: { status: 431, reason: "Request Header Fields Too Large" },
+  DUPLICATE_FIELD: { status: 400, reason: "Bad Request" },
   // Host (RFC 9112 §3.2)
   MISSING_HOST: { status: 400, reason: "Bad Request" },
   DUPLICATE_HOST: { status: 400, reason: "Bad Request" },

@@ -22,7 +22,10 @@ export interface Limits {
   requestLine: number;
   /** Most header fields (0 = the maximum, 32768). */
   fields: number;
-  /** Longest header field line in bytes, CRLF excluded (0 = the maximum, 65536). */
+  /**
+   * Longest header field line in bytes, its CRLF included as gunicorn counts it, so one
+   * `--limit-request-field_size` admits the same requests on both (0 = the maximum, 65536).
+   */
   fieldSize: number;
 }
 
@@ -51,7 +54,7 @@ export interface RequestHead {
   headers: [string, string][];
   /** The authority the request is for: absolute-form target's, else the Host field's, else null. */
   host: string | null;
-  /** Path and query to build the URL from (`*` for `OPTIONS *`). */
+  /** Path and query to build the URL from (`/*` for `OPTIONS *`, as `deno serve` gives it). */
   path: string;
   /** Whether the target was absolute-form (`http://host/path`), whose scheme is kept here. */
   scheme: "http" | "https" | null;
@@ -83,7 +86,7 @@ export function parseHead(
 ): RequestHead | null {
   const maxLine = limits.requestLine || MAX_REQUEST_LINE;
   const maxFields = limits.fields || MAX_FIELDS;
-  const maxFieldSize = limits.fieldSize || MAX_FIELD_SIZE;
+  const maxFieldLine = Math.max(0, (limits.fieldSize || MAX_FIELD_SIZE) - 2); // minus its CRLF
   let pos = skipEmptyLines(buf);
   if (pos < 0) return null;
   const lineEnd = findLineEnd(buf, pos, maxLine, "REQUEST_LINE_TOO_LONG");
@@ -92,7 +95,7 @@ export function parseHead(
   pos = lineEnd + 2;
   const headers: [string, string][] = [];
   for (;;) {
-    const end = findLineEnd(buf, pos, maxFieldSize, "HEADER_TOO_LARGE");
+    const end = findLineEnd(buf, pos, maxFieldLine, "HEADER_TOO_LARGE");
     if (end < 0) return null;
     if (end === pos) return finish(line, headers, end + 2);
     if (headers.length === maxFields) {
@@ -130,8 +133,10 @@ function findLineEnd(
   max: number,
   tooLong: "REQUEST_LINE_TOO_LONG" | "HEADER_TOO_LARGE",
 ): number {
-  const what = tooLong === "REQUEST_LINE_TOO_LONG" ? "request line" : "header field";
-  return crlfLineEnd(buf, start, max, tooLong, `Cannot parse ${what}: longer than ${max} bytes`);
+  const detail = tooLong === "REQUEST_LINE_TOO_LONG"
+    ? `Cannot parse request line: longer than ${max} bytes`
+    : `Cannot parse header field: longer than ${max + 2} bytes with its CRLF`;
+  return crlfLineEnd(buf, start, max, tooLong, detail);
 }
 
 interface RequestLine {
@@ -223,7 +228,8 @@ function parseTarget(
         "Cannot parse request target: * is only allowed with OPTIONS",
       );
     }
-    return { path: "*", authority: null, scheme: null };
+    // `deno serve` gives it the URL `http://host/*`: the app tells it from `OPTIONS /` by the path.
+    return { path: "/*", authority: null, scheme: null };
   }
   const m = ABSOLUTE.exec(target);
   const scheme = m?.[1]?.toLowerCase();
@@ -248,6 +254,26 @@ function isAuthority(text: string): boolean {
   return AUTHORITY.test(text);
 }
 
+/**
+ * RFC 9110 §5.3: fields defined as one value (not a list) whose value decides what the request
+ * means — its body's type, its credentials, its range, its conditions. A second field line cannot
+ * be merged, and recipients disagree on which one counts (first, last, or both joined with ", "),
+ * so a repeat is refused. Host and Content-Length have codes of their own. Informational
+ * singletons (User-Agent, Referer, From, Date) are admitted, as gunicorn admits them.
+ */
+const SINGLETON_FIELDS: ReadonlyMap<string, number> = new Map(
+  [
+    "content-type",
+    "authorization",
+    "proxy-authorization",
+    "range",
+    "if-range",
+    "if-modified-since",
+    "if-unmodified-since",
+    "max-forwards",
+  ].map((name, i) => [name, 1 << i]),
+);
+
 /** Applies the header fields that decide host, framing, persistence and expectations. */
 function finish(line: RequestLine, headers: [string, string][], headLength: number): RequestHead {
   let host: string | null = null;
@@ -258,6 +284,7 @@ function finish(line: RequestLine, headers: [string, string][], headLength: numb
   let close = false;
   let keepAliveToken = false;
   let expectContinue = false;
+  let singletons = 0;
   for (const [rawName, value] of headers) {
     const name = rawName.length < 20 ? rawName.toLowerCase() : "";
     switch (name) {
@@ -300,6 +327,17 @@ function finish(line: RequestLine, headers: [string, string][], headLength: numb
         // RFC 9110 §10.1.1: a server MUST ignore 100-continue in an HTTP/1.0 request.
         expectContinue = line.version === "1.1";
         break;
+      default: {
+        const bit = SINGLETON_FIELDS.get(name);
+        if (bit === undefined) break;
+        if ((singletons & bit) !== 0) {
+          throw new HttpParseError(
+            "DUPLICATE_FIELD",
+            `Cannot parse headers: more than one ${rawName}`,
+          );
+        }
+        singletons |= bit;
+      }
     }
   }
   if (line.version === "1.1" && hosts === 0) {

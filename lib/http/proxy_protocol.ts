@@ -1,6 +1,7 @@
 /** @module Parses a PROXY protocol preamble (HAProxy's v1 text and v2 binary forms), sans-io. */
 
 import { HttpParseError } from "./errors.ts";
+import { parseIPv4, parseIPv6 } from "../net/ip.ts";
 
 /** What the preamble says about the original connection. */
 export interface ProxyPreamble {
@@ -88,8 +89,11 @@ function parseV1(buf: Uint8Array): ProxyPreamble | null {
   if (parts.length !== 6 || (proto !== "TCP4" && proto !== "TCP6")) {
     throw bad("expected TCP4, TCP6 or UNKNOWN");
   }
-  const ipOk = proto === "TCP4" ? /^\d{1,3}(\.\d{1,3}){3}$/ : /^[0-9a-fA-F:.]+$/;
-  if (!ipOk.test(src!) || !ipOk.test(dst!)) throw bad("invalid address");
+  // Real addresses of the line's family, as gunicorn checks with inet_pton: 999.2.3.4 is not one.
+  const parse = proto === "TCP4" ? parseIPv4 : parseIPv6;
+  for (const a of [src!, dst!]) {
+    if (parse(a) === null) throw bad(`invalid ${proto === "TCP4" ? "IPv4" : "IPv6"} address`);
+  }
   for (const p of [sport!, dport!]) {
     if (!/^(0|[1-9]\d{0,4})$/.test(p) || Number(p) > 65535) throw bad("invalid port");
   }

@@ -29,12 +29,25 @@ export const F = {
   DUPFD_CLOEXEC: 1030,
   FD_CLOEXEC: 1,
 } as const;
-/** open(2) status flags. */
-export const O = { RDONLY: 0, NONBLOCK: 0o4000, CLOEXEC: 0o2000000 } as const;
+/** open(2) flags (O_NOFOLLOW is the one that differs between x86_64 and aarch64). */
+export const O = {
+  RDONLY: 0,
+  WRONLY: 1,
+  CREAT: 0o100,
+  EXCL: 0o200,
+  NONBLOCK: 0o4000,
+  NOFOLLOW: Deno.build.arch === "aarch64" ? 0o100000 : 0o400000,
+  CLOEXEC: 0o2000000,
+} as const;
 /** shutdown(2) directions. */
 export const SHUT = { RD: 0, WR: 1, RDWR: 2 } as const;
 /** send(2) flags. */
 export const MSG = { NOSIGNAL: 0x4000 } as const;
+
+/** Signal numbers (the same on x86_64 and aarch64 Linux). */
+export const SIG = { HUP: 1, INT: 2, QUIT: 3, USR1: 10, TERM: 15 } as const;
+/** prctl(2) options. */
+export const PR = { SET_PDEATHSIG: 1, GET_PDEATHSIG: 2 } as const;
 
 /** errno values the server reacts to, by name. */
 export const ERRNO = {
@@ -44,10 +57,12 @@ export const ERRNO = {
   EBADF: 9,
   EAGAIN: 11,
   EACCES: 13,
+  EEXIST: 17,
   EINVAL: 22,
   EMFILE: 24,
   ENFILE: 23,
   EPIPE: 32,
+  ELOOP: 40,
   EADDRINUSE: 98,
   EADDRNOTAVAIL: 99,
   ECONNABORTED: 103,

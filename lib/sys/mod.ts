@@ -5,3 +5,5 @@ export * from "./errors.ts";
 export * from "./sockaddr.ts";
 export * from "./socket.ts";
 export * from "./process.ts";
+export * from "./signals.ts";
+export * from "./file.ts";

@@ -75,6 +75,7 @@ export class WorkerBase {
       });
       sys.umask(s.umask);
       dropPrivileges(s);
+      sys.setParentDeathSignal("SIGTERM"); // after dropPrivileges, which would clear it
       hooks = await loadHooks(s.config);
       await runHook(hooks, "post_fork", workerView(boot));
     } catch (e) {
@@ -153,7 +154,8 @@ export class WorkerBase {
       void runHook(this.hooks, "worker_int", this).finally(() => this.#stop("quick"));
     Deno.addSignalListener("SIGINT", quick);
     Deno.addSignalListener("SIGQUIT", quick);
-    Deno.addSignalListener("SIGUSR1", () => reopenLogFiles());
+    // Not USR1: every denocorn process ignores it (sys.ignoreInspectorSignal).
+    Deno.addSignalListener("SIGHUP", () => reopenLogFiles());
     // The arbiter sends SIGABRT to a timed-out worker just before SIGKILL.
     Deno.addSignalListener(
       "SIGABRT" as Deno.Signal,
@@ -167,6 +169,11 @@ export class WorkerBase {
   }
 
   #beat(): Beat {
+    // Written at most four times a second: the place for gunicorn's parent check.
+    if (this.alive && sys.parentChanged(this.boot.arbiterPid)) {
+      log.info("Parent changed, shutting down");
+      this.#stop("graceful");
+    }
     const heap = getHeapStatistics();
     return {
       served: this.requests,

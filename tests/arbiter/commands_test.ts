@@ -14,6 +14,7 @@ function target(): CtlTarget & { calls: string[] } {
     status: () => ({ pid: 1 }),
     workers: () => [],
     reload: () => void calls.push("reload"),
+    reopen: () => void calls.push("reopen"),
     scale: (n) => void calls.push(`scale ${n}`),
     maxWorkers: () => 8,
   };
@@ -32,7 +33,7 @@ Deno.test("ctlCommand() refuses a scale that is not a whole number up to the max
   const t = target();
   assertEquals(ctlCommand("scale", ["8"], t), "scaling to 8");
   const e = assertThrows(() => ctlCommand("scale", ["9"], t), RangeError);
-  assertEquals(e.message, 'Cannot scale to "9": expected N from 0 to 8');
+  assertEquals(e.message, 'Cannot scale to "9": expected a number from 0 to 8');
   t.calls.length = 0;
   for (const bad of [[], ["-1"], ["two"], ["1.5"], ["1e9"]]) {
     assertThrows(() => ctlCommand("scale", bad, t), RangeError, "Cannot scale to");
@@ -42,9 +43,12 @@ Deno.test("ctlCommand() refuses a scale that is not a whole number up to the max
 
 Deno.test("ctlCommand() names every command when it does not know one", () => {
   const e = assertThrows(() => ctlCommand("explode", [], target()));
-  assertEquals(e.message, 'Unknown command "explode": expected status, workers, reload or scale N');
+  assertEquals(
+    e.message,
+    'Unknown command "explode": expected status, workers, reload, reopen or scale N',
+  );
   assertThrows(() => ctlCommand("toString", [], target()), Error, "Unknown command");
-  assertEquals(Object.keys(CTL_COMMANDS), ["status", "workers", "reload", "scale"]);
+  assertEquals(Object.keys(CTL_COMMANDS), ["status", "workers", "reload", "reopen", "scale"]);
 });
 
 Deno.test("formatWorkers() prints one aligned row per worker under a header", () => {

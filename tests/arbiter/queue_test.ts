@@ -3,7 +3,7 @@ import { CommandQueue } from "../../lib/arbiter/queue.ts";
 
 Deno.test("CommandQueue.push() keeps commands in order and drops them beyond five", () => {
   const q = new CommandQueue();
-  for (const c of ["SIGHUP", "SIGTTIN", "SIGTTIN", "reload", "SIGTTOU", "SIGUSR1"] as const) {
+  for (const c of ["SIGHUP", "SIGTTIN", "SIGTTIN", "reload", "SIGTTOU", "SIGUSR2"] as const) {
     q.push(c);
   }
   q.push({ scale: 3 });

@@ -78,7 +78,10 @@ Deno.test("parseHead() lets an absolute-form authority win over Host", () => {
 });
 
 Deno.test("parseHead() accepts OPTIONS * and leading empty lines", () => {
-  assertEquals(parse("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n").path, "*");
+  const star = parse("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n");
+  // The URL path `/*` (as `deno serve` gives it) tells it from `OPTIONS /`; the target stays `*`.
+  assertEquals([star.path, star.target], ["/*", "*"]);
+  assertEquals(parse("OPTIONS / HTTP/1.1\r\nHost: x\r\n\r\n").path, "/");
   assertEquals(parse("\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n").path, "/");
 });
 
@@ -177,9 +180,34 @@ Deno.test("parseHead() enforces the limits with 414 and 431", () => {
   fails(`GET / HTTP/1.1\r\nHost: x\r\nA: ${"b".repeat(20)}\r\n\r\n`, "HEADER_TOO_LARGE", limits);
   fails(`GET / HTTP/1.1\r\nHost: x\r\nA: ${"b".repeat(20)}`, "HEADER_TOO_LARGE", limits);
   assertEquals(
-    parse("GET /aaaaa HTTP/1.1\r\nHost: x\r\nA: 1234567890123\r\n\r\n", limits).path,
+    parse("GET /aaaaa HTTP/1.1\r\nHost: x\r\nA: 12345678901\r\n\r\n", limits).path,
     "/aaaaa",
   );
+});
+
+Deno.test("parseHead() counts a field line with its CRLF against fieldSize, as gunicorn does", () => {
+  const limits = { requestLine: 20, fields: 10, fieldSize: 16 };
+  // "A: 12345678901" is 14 bytes, 16 with its CRLF: the most gunicorn admits with 16.
+  assertEquals(parse("GET / HTTP/1.1\r\nHost: x\r\nA: 12345678901\r\n\r\n", limits).path, "/");
+  fails("GET / HTTP/1.1\r\nHost: x\r\nA: 123456789012\r\n\r\n", "HEADER_TOO_LARGE", limits);
+  fails("GET / HTTP/1.1\r\nHost: x\r\nA: 123456789012", "HEADER_TOO_LARGE", limits);
+  // With fieldSize 2 no field fits, but a head without fields still parses.
+  const tiny = { requestLine: 20, fields: 10, fieldSize: 2 };
+  assertEquals(parse("GET / HTTP/1.0\r\n\r\n", tiny).path, "/");
+  fails("GET / HTTP/1.0\r\nA:\r\n\r\n", "HEADER_TOO_LARGE", tiny);
+});
+
+Deno.test("parseHead() refuses a repeated singleton field such as Content-Type", () => {
+  const twice = (a: string, b: string) => `POST / HTTP/1.1\r\nHost: x\r\n${a}\r\n${b}\r\n\r\n`;
+  fails(twice("Content-Type: text/plain", "Content-Type: text/html"), "DUPLICATE_FIELD");
+  fails(twice("content-type: a/b", "CONTENT-TYPE: a/b"), "DUPLICATE_FIELD"); // even equal
+  fails(twice("Authorization: Basic a", "Authorization: Basic b"), "DUPLICATE_FIELD");
+  fails(twice("Range: bytes=0-1", "Range: bytes=5-9"), "DUPLICATE_FIELD");
+  // List fields and informational singletons may repeat.
+  const ok = parse(twice("Accept: a/b", "Accept: c/d"));
+  assertEquals(ok.headers.length, 3);
+  assertEquals(parse(twice("User-Agent: a", "User-Agent: b")).headers.length, 3);
+  assertEquals(parse(twice("Content-Type: a/b", "Authorization: x")).headers.length, 3);
 });
 
 Deno.test("HttpParseError carries the status of its code", () => {

@@ -119,3 +119,24 @@ Deno.test("parseProxyPreamble() rejects malformed preambles", () => {
     assertEquals(e.code, "INVALID_PROXY_PROTOCOL", bad);
   }
 });
+
+Deno.test("parseProxyPreamble() rejects v1 addresses that are not addresses of the line's family", () => {
+  for (
+    const bad of [
+      "PROXY TCP4 999.2.3.4 5.6.7.8 1000 80\r\n",
+      "PROXY TCP4 1.2.3.4 5.6.7.256 1000 80\r\n",
+      "PROXY TCP4 1.2.3 5.6.7.8 1000 80\r\n",
+      "PROXY TCP4 not-an-ip 192.168.0.11 56324 443\r\n", // gunicorn's invalid/pp_03
+      "PROXY TCP4 ::1 ::1 1000 80\r\n",
+      "PROXY TCP6 1.2.3.4 5.6.7.8 1000 80\r\n",
+      "PROXY TCP6 1:2:3:4:5:6:7:8:9 ::1 1000 80\r\n",
+      "PROXY TCP6 ::: ::1 1000 80\r\n",
+      "PROXY TCP6 fffff::1 ::1 1000 80\r\n",
+    ]
+  ) {
+    const e = assertThrows(() => parseProxyPreamble(enc.encode(bad)), HttpParseError);
+    assertEquals([e.code, e.status], ["INVALID_PROXY_PROTOCOL", 400], bad);
+  }
+  const mapped = parseProxyPreamble(enc.encode("PROXY TCP6 ::ffff:1.2.3.4 ::1 7 80\r\n"));
+  assertEquals(mapped?.client, { address: "::ffff:1.2.3.4", port: 7 });
+});
