@@ -6,17 +6,8 @@
 import { parseArgs } from "node:util";
 import { ctlRequest } from "./arbiter/ctl.ts";
 import { formatWorkers, type WorkerReport } from "./arbiter/commands.ts";
-import { ConfigError, loadSettings, printConfig } from "./config/mod.ts";
 import { USAGE_ERROR } from "./exit_codes.ts";
-import {
-  applyEnvironment,
-  checkApp,
-  daemonize,
-  resolveDenoConfig,
-  runAppCheck,
-  runServer,
-  writeLine as write,
-} from "./start.ts";
+import { runAppCheck, startFromArgs, writeLine as write } from "./start.ts";
 import { runWorker } from "./workers/mod.ts";
 import { WORKER_ENV } from "./workers/env.ts";
 
@@ -68,35 +59,5 @@ export async function main(args: string[]): Promise<number> {
   if (env[WORKER_ENV.role] === "worker") return await runWorker(env);
   if (env[WORKER_ENV.role] === "check") return await runAppCheck(env);
   if (args[0] === "ctl") return await ctl(args.slice(1), env);
-  const cwd = Deno.cwd();
-  const load = async (environment: Record<string, string>) => {
-    const cli = await loadSettings(args, environment, cwd);
-    return cli.action === "run" ? { ...cli, settings: resolveDenoConfig(cli.settings, cwd) } : cli;
-  };
-  let cli;
-  try {
-    cli = await load(env);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    write(Deno.stderr, `Error: ${e.message}`);
-    return USAGE_ERROR;
-  }
-  if (cli.action !== "run") {
-    write(Deno.stdout, cli.text);
-    return 0;
-  }
-  const { settings, hooks } = cli;
-  if (settings.print_config) write(Deno.stdout, printConfig(settings));
-  applyEnvironment(settings);
-  if (settings.check_config) return await checkApp(settings);
-  if (settings.print_config) return 0;
-  if (settings.daemon && daemonize(args)) return 0;
-  const reload = async () => {
-    const again = await load({ ...env, ...Deno.env.toObject() });
-    if (again.action !== "run") {
-      throw new ConfigError("Cannot reload: the command line asks for no server");
-    }
-    return { settings: again.settings, hooks: again.hooks };
-  };
-  return await runServer({ settings, hooks, reload, argv: args, env });
+  return await startFromArgs(args, args, env);
 }

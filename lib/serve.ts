@@ -5,18 +5,10 @@
 
 import { EMBEDDED_APP, type FetchHandler, setEmbeddedApp } from "./app.ts";
 import { workersRunThisProgram } from "./arbiter/spawn.ts";
-import { ConfigError, loadSettings, printConfig, SETTINGS, type Settings } from "./config/mod.ts";
+import { ConfigError, SETTINGS, type Settings } from "./config/mod.ts";
 import { USAGE_ERROR } from "./exit_codes.ts";
 import { missingPermissions, permissionError } from "./permissions.ts";
-import {
-  applyEnvironment,
-  checkApp,
-  daemonize,
-  resolveDenoConfig,
-  runAppCheck,
-  runServer,
-  writeLine,
-} from "./start.ts";
+import { runAppCheck, startFromArgs, writeLine } from "./start.ts";
 import { ignoreInspectorSignal } from "./sys/signals.ts";
 import { WORKER_ENV } from "./workers/env.ts";
 import { runWorker } from "./workers/mod.ts";
@@ -97,27 +89,13 @@ export async function serve(options: ServeOptions): Promise<number> {
   }
   if (env[WORKER_ENV.role] === "check") return await runAppCheck(env);
   if (typeof app !== "string") workersRunThisProgram();
-  const cwd = Deno.cwd();
-  const load = async (environment: Record<string, string>) => {
-    const argv = [...toArgv(settings), "--", typeof app === "string" ? app : EMBEDDED_APP];
-    const cli = await loadSettings(argv, environment, cwd);
-    if (cli.action !== "run") throw new ConfigError("Cannot serve: --help or --version given");
-    return { settings: resolveDenoConfig(cli.settings, cwd), hooks: cli.hooks };
-  };
-  let loaded;
+  let argv;
   try {
-    loaded = await load(env);
+    argv = [...toArgv(settings), "--", typeof app === "string" ? app : EMBEDDED_APP];
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     writeLine(Deno.stderr, `Error: ${e.message}`);
     return USAGE_ERROR;
   }
-  const s = loaded.settings;
-  if (s.print_config) writeLine(Deno.stdout, printConfig(s));
-  applyEnvironment(s);
-  if (s.check_config) return await checkApp(s);
-  if (s.print_config) return 0;
-  if (s.daemon && daemonize(Deno.args)) return 0;
-  const reload = () => load({ ...env, ...Deno.env.toObject() });
-  return await runServer({ ...loaded, reload, argv: Deno.args, env });
+  return await startFromArgs(argv, Deno.args, env);
 }

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { AppLoadError, EMBEDDED_APP, loadApp } from "./app.ts";
 import { Arbiter } from "./arbiter/arbiter.ts";
 import { appProject, selfCommand, spawnSelf } from "./arbiter/spawn.ts";
-import type { Hooks, Settings } from "./config/mod.ts";
+import { ConfigError, type Hooks, loadSettings, printConfig, type Settings } from "./config/mod.ts";
 import { USAGE_ERROR } from "./exit_codes.ts";
 import { setupLogging } from "./log.ts";
 import { ensureOwnNodeModules } from "./project/command.ts";
@@ -125,4 +125,48 @@ export async function runServer(opts: ServerOptions): Promise<number> {
     procName: s.proc_name,
   });
   return await new Arbiter(opts).run();
+}
+
+/**
+ * Reads the settings from command-line style `argv` (with the environment and a config file) and
+ * runs what they ask for: `--help` text, `--print-config`, `--check-config`, `--daemon`, or the
+ * server. `selfArgs` are the arguments this program was started with, which `--daemon` and USR2
+ * start it again with. Shared by the `denocorn` command and serve().
+ */
+export async function startFromArgs(
+  argv: string[],
+  selfArgs: string[],
+  env: Record<string, string>,
+): Promise<number> {
+  const cwd = Deno.cwd();
+  const load = async (environment: Record<string, string>) => {
+    const cli = await loadSettings(argv, environment, cwd);
+    return cli.action === "run" ? { ...cli, settings: resolveDenoConfig(cli.settings, cwd) } : cli;
+  };
+  let cli;
+  try {
+    cli = await load(env);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    writeLine(Deno.stderr, `Error: ${e.message}`);
+    return USAGE_ERROR;
+  }
+  if (cli.action !== "run") {
+    writeLine(Deno.stdout, cli.text);
+    return 0;
+  }
+  const { settings, hooks } = cli;
+  if (settings.print_config) writeLine(Deno.stdout, printConfig(settings));
+  applyEnvironment(settings);
+  if (settings.check_config) return await checkApp(settings);
+  if (settings.print_config) return 0;
+  if (settings.daemon && daemonize(selfArgs)) return 0;
+  const reload = async () => {
+    const again = await load({ ...env, ...Deno.env.toObject() });
+    if (again.action !== "run") {
+      throw new ConfigError("Cannot reload: the command line asks for no server");
+    }
+    return { settings: again.settings, hooks: again.hooks };
+  };
+  return await runServer({ settings, hooks, reload, argv: selfArgs, env });
 }
