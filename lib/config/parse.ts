@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { defaultOf, renderHelp, suggest } from "./help.ts";
 import { SETTINGS, type SettingSpec, type SettingValue } from "./table.ts";
+import { engineConflict } from "../workers/engine.ts";
 
 /** denocorn's version. */
 export const VERSION = "0.1.0";
@@ -23,6 +24,7 @@ export interface Settings {
   workers: number;
   worker_class: string;
   worker_connections: number;
+  http: "auto" | "deno" | "strict";
   max_requests: number;
   max_requests_jitter: number;
   timeout: number;
@@ -399,5 +401,7 @@ export async function loadSettings(
   const app = onePositional(cli.positionals) ?? onePositional(cmd.positionals) ?? merged.app;
   merged.app = app ?? null;
   if (merged.app === null && merged.print_config !== true) throw new ConfigError(NO_APP);
+  const conflict = engineConflict(merged as unknown as Settings);
+  if (conflict !== null) throw new ConfigError(conflict);
   return { action: "run", settings: merged as unknown as Settings, hooks: file.hooks };
 }

@@ -124,6 +124,19 @@ export const SETTINGS: readonly SettingSpec[] = [
     help: "The maximum number of simultaneous connections of an `async` worker.",
   },
   {
+    name: "http",
+    section: "Worker processes",
+    flags: ["--http"],
+    type: "string",
+    default: "auto",
+    choices: ["auto", "deno", "strict"],
+    meta: "ENGINE",
+    help: "The HTTP engine of `async` workers: `deno` (Deno's native engine: faster, WebSockets, " +
+      "h2c), `strict` (denocorn's parser: strictest framing, `--proxy-protocol`, " +
+      "`--limit-request-*`), or `auto`: `deno` when the running Deno offers it and no " +
+      "strict-only setting is used.",
+  },
+  {
     name: "max_requests",
     section: "Worker processes",
     flags: ["--max-requests"],

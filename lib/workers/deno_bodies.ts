@@ -1,0 +1,77 @@
+/**
+ * @module Body wrappers for Deno's engine: they let the worker see when a request body read or
+ * a response write waits on the client (the deadlines Deno's engine lacks), and count bytes.
+ */
+
+import type { Exchange } from "./deno_conn.ts";
+
+/**
+ * A request body whose every read must be answered within `ms`: the worker's sweep closes the
+ * connection of a client that stalls mid-body.
+ */
+export function deadlineBody(
+  body: ReadableStream<Uint8Array>,
+  ex: Exchange,
+  ms: number,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      ex.wait("request body read", ms);
+      try {
+        const r = await reader.read();
+        if (r.done) controller.close();
+        else controller.enqueue(r.value);
+      } finally {
+        ex.wait("", null);
+      }
+    },
+    cancel(reason) {
+      ex.wait("", null);
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * The response with a body that reports the engine's progress: between handing a chunk to the
+ * engine and its next pull the response waits on the client (deadline `ms`); while the app
+ * produces the next chunk it does not (an event stream may be quiet for minutes).
+ */
+export function watchedBody(
+  res: Response,
+  ex: Exchange,
+  ms: number,
+  sent: (bytes: number) => void,
+): Response {
+  const reader = res.body!.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      ex.wait("", null);
+      const r = await reader.read();
+      if (r.done) controller.close();
+      else {
+        sent(r.value?.byteLength ?? 0);
+        controller.enqueue(r.value);
+      }
+      ex.wait("response write", ms);
+    },
+    cancel(reason) {
+      ex.wait("", null);
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+  return new Response(body, res);
+}
+
+/** The response with `Connection: close` (a copy when its headers are immutable). */
+export function withClose(res: Response): Response {
+  try {
+    res.headers.set("connection", "close");
+    return res;
+  } catch {
+    const copy = new Response(res.body, res);
+    copy.headers.set("connection", "close");
+    return copy;
+  }
+}
