@@ -53,15 +53,16 @@ export interface DenoEngine {
   serveFd(fd: number, options: ServeFdOptions): EngineServer;
   /**
    * What a Response's body is, read without touching `response.body` (which would turn an
-   * in-memory body into a stream): none, bytes in memory, a stream, or unknown.
+   * in-memory body into a stream): none, in memory up to `large` bytes ("small") or more, a
+   * stream, or unknown.
    */
-  bodyKind(response: Response): BodyKind;
-  /** The byte length of an in-memory body ("bytes" kind); null when unknown. */
+  bodyKind(response: Response, large: number): BodyKind;
+  /** The byte length of an in-memory body; null for a stream or when unknown. */
   bodyLength(response: Response): number | null;
 }
 
 /** See {@link DenoEngine.bodyKind}. */
-export type BodyKind = "empty" | "bytes" | "stream" | "unknown";
+export type BodyKind = "empty" | "small" | "large" | "stream" | "unknown";
 
 /** `process.binding("tcp_wrap").TCP`'s instance surface used here. */
 interface TcpWrap {
@@ -241,6 +242,12 @@ function lengthOf(v: unknown): number | null {
 }
 
 type Bodies = Pick<DenoEngine, "bodyKind" | "bodyLength">;
+
+/** "small" or "large" for an in-memory body; a short string is not measured (3 bytes a unit at most). */
+function sizeOf(v: string | Uint8Array, large: number): "small" | "large" {
+  if (typeof v === "string" && v.length * 3 <= large) return "small";
+  return (lengthOf(v) ?? 0) > large ? "large" : "small";
+}
 type InnerBody = { source?: unknown; length?: unknown } | null | undefined;
 
 /**
@@ -251,22 +258,22 @@ function responseBodies(): Bodies {
   const sample = new Response("");
   const fast = ownSymbol(sample, "serve fast body");
   const inner = ownSymbol(sample, "response");
-  if (fast === null || inner === null) return { bodyKind: () => "unknown", bodyLength: () => null };
+  if (fast === null || inner === null) {
+    return { bodyKind: () => "unknown", bodyLength: () => null };
+  }
   const parts = (r: Response): [unknown, InnerBody] => {
     const own = r as unknown as Record<symbol, unknown>;
     return [own[fast], (own[inner] as { body?: InnerBody } | undefined)?.body];
   };
   return {
-    bodyKind(r) {
+    bodyKind(r, large) {
       const [quick, body] = parts(r);
-      if (typeof quick === "string" || quick instanceof Uint8Array) return "bytes";
+      if (typeof quick === "string" || quick instanceof Uint8Array) return sizeOf(quick, large);
       if (body === null) return "empty";
       if (body === undefined) return "unknown";
+      if (typeof body.length === "number") return body.length > large ? "large" : "small";
       const src = body.source;
-      if (typeof body.length === "number" || typeof src === "string" || src instanceof Uint8Array) {
-        return "bytes";
-      }
-      return "stream";
+      return typeof src === "string" || src instanceof Uint8Array ? sizeOf(src, large) : "stream";
     },
     bodyLength(r) {
       const [quick, body] = parts(r);

@@ -33,8 +33,11 @@ export function deadlineBody(
   }, { highWaterMark: 0 });
 }
 
+/** The most a watched body hands the engine at once: each slice's write gets its own deadline. */
+const SLICE = 64 * 1024;
+
 /**
- * The response with a body that reports the engine's progress: between handing a chunk to the
+ * The response with a body that reports the engine's progress: between handing a slice to the
  * engine and its next pull the response waits on the client (deadline `ms`); while the app
  * produces the next chunk it does not (an event stream may be quiet for minutes).
  */
@@ -45,15 +48,23 @@ export function watchedBody(
   sent: (bytes: number) => void,
 ): Response {
   const reader = res.body!.getReader();
+  let rest: Uint8Array | null = null;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       ex.wait("", null);
-      const r = await reader.read();
-      if (r.done) controller.close();
-      else {
-        sent(r.value?.byteLength ?? 0);
-        controller.enqueue(r.value);
+      if (rest === null) {
+        const r = await reader.read();
+        if (r.done) {
+          controller.close();
+          ex.wait("response write", ms);
+          return;
+        }
+        rest = r.value;
       }
+      const slice: Uint8Array = rest.byteLength > SLICE ? rest.subarray(0, SLICE) : rest;
+      rest = slice === rest ? null : rest.subarray(SLICE);
+      sent(slice.byteLength ?? 0);
+      controller.enqueue(slice);
       ex.wait("response write", ms);
     },
     cancel(reason) {

@@ -53,6 +53,7 @@ export class EngineConnection {
   #ws: WebSocket | null = null;
   #wsClosed: Promise<void> | null = null;
   #closing = false;
+  #closingAt = 0;
 
   constructor(peer: Deno.NetAddr, limits: ConnectionLimits) {
     this.peer = peer;
@@ -97,7 +98,11 @@ export class EngineConnection {
 
   /** Closes the connection if a deadline passed; called by the worker's sweep. */
   sweep(state: SweepState): void {
-    if (this.#closing) return;
+    if (this.#closing) {
+      // A graceful close waits for a write the client may never let finish.
+      if (state.now - this.#closingAt > this.#limits.headMs) this.kill();
+      return;
+    }
     if (this.#upgraded) {
       // A stopping worker cannot drain a WebSocket: Deno's shutdown sends 1001 Going Away.
       if (state.stopping) this.close();
@@ -122,13 +127,16 @@ export class EngineConnection {
   close(): void {
     if (this.#closing || this.#server === null) return;
     this.#closing = true;
+    this.#closingAt = performance.now();
     this.#ws?.close(1001, "Going Away");
     void this.#server.shutdown();
   }
 
   /** Closes at once, whatever is in flight. */
   kill(): void {
+    if (this.abort.signal.aborted) return;
     this.#closing = true;
+    this.#closingAt = -Infinity;
     this.#ws?.close(1001, "Going Away");
     this.abort.abort();
   }

@@ -192,6 +192,13 @@ class RequestCopy extends Request {
   }
 }
 
+/**
+ * In-memory bodies up to this size are left to Deno's fast path: the kernel's socket buffer takes
+ * most of them at once, and a client that stops reading meets the idle deadline. Larger ones go
+ * out as a stream of slices, so each blocked write has a deadline.
+ */
+const LARGE_BODY = 1 << 20;
+
 /** Finishes a request: the response as sent, and what runs once it is (log, hooks, counting). */
 function finish(p: Pending, res: Response): Response {
   const { ctx, conn, ex } = p;
@@ -200,13 +207,12 @@ function finish(p: Pending, res: Response): Response {
   if (res.status === 101) conn.upgrade(res);
   else {
     if (p.last || !ctx.alive()) out = withClose(out);
-    const kind = ctx.engine.bodyKind(out);
-    if (kind === "stream" || (kind === "unknown" && out.body !== null)) {
+    const kind = ctx.engine.bodyKind(out, LARGE_BODY);
+    if (kind === "small") {
+      if (ctx.accessLog) bytes = ctx.engine.bodyLength(out);
+    } else if (kind !== "empty" && out.body !== null) {
       bytes = null;
       out = watchedBody(out, ex, ctx.clientWaitMs, (n) => p.streamed += n);
-    } else {
-      ex.wait("response write", ctx.clientWaitMs);
-      if (ctx.accessLog && kind === "bytes") bytes = ctx.engine.bodyLength(out);
     }
   }
   const settle = () => completed(p, out, bytes ?? p.streamed);
