@@ -3,6 +3,7 @@
  * a response write waits on the client (the deadlines Deno's engine lacks), and count bytes.
  */
 
+import { log } from "../log.ts";
 import type { Exchange } from "./deno_conn.ts";
 
 /**
@@ -48,6 +49,8 @@ export function watchedBody(
   sent: (bytes: number) => void,
 ): Response {
   const reader = res.body!.getReader();
+  const declared = declaredLength(res);
+  let total = 0;
   let rest: Uint8Array | null = null;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -55,6 +58,12 @@ export function watchedBody(
       if (rest === null) {
         const r = await reader.read();
         if (r.done) {
+          if (declared !== null && total !== declared) {
+            log.error(
+              `Response body was ${total} bytes but Content-Length said ${declared}: ` +
+                "closing the connection",
+            );
+          }
           controller.close();
           ex.wait("response write", ms);
           return;
@@ -63,6 +72,7 @@ export function watchedBody(
       }
       const slice: Uint8Array = rest.byteLength > SLICE ? rest.subarray(0, SLICE) : rest;
       rest = slice === rest ? null : rest.subarray(SLICE);
+      total += slice.byteLength ?? 0;
       sent(slice.byteLength ?? 0);
       controller.enqueue(slice);
       ex.wait("response write", ms);
@@ -73,6 +83,11 @@ export function watchedBody(
     },
   }, { highWaterMark: 0 });
   return new Response(body, res);
+}
+
+function declaredLength(res: Response): number | null {
+  const cl = res.headers.get("content-length");
+  return cl !== null && /^\d{1,15}$/.test(cl) ? Number(cl) : null;
 }
 
 /** The response with `Connection: close` (a copy when its headers are immutable). */

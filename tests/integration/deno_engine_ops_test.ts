@@ -101,6 +101,60 @@ Deno.test("runDenoWorker() drains keep-alive clients through two HUPs without lo
   }
 });
 
+Deno.test("runDenoWorker() drains on TERM: Connection: close on the request in flight, idle closed after --keep-alive", async () => {
+  const s = await startServer([...DENO, "-w", "1", "--keep-alive", "2"]);
+  try {
+    const idle = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+    await idle.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    await readUntil(idle, (t) => t.endsWith("Hello, world!\n"));
+    const busy = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+    await busy.write(enc.encode("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+    await sleep(100);
+    s.signal("SIGTERM");
+    const answered = await readUntil(busy, () => false);
+    assertMatch(answered.text, /^HTTP\/1\.1 200 OK\r\n[^]*connection: close\r\n[^]*slow done\n$/);
+    assert(answered.closed, "then closed");
+    const drained = await readUntil(idle, () => false, 8000);
+    assert(drained.closed && drained.text === "", "the idle connection closed with nothing sent");
+    assertEquals((await s.exited).code, 0);
+    busy.close();
+    idle.close();
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("runDenoWorker() accepts no more than --worker-connections at once", async () => {
+  const s = await startServer([
+    ...DENO,
+    "-w",
+    "1",
+    "--worker-connections",
+    "2",
+    "--keep-alive",
+    "5",
+  ]);
+  try {
+    const conns = await Promise.all(
+      [0, 1, 2].map(() => Deno.connect({ hostname: "127.0.0.1", port: s.port })),
+    );
+    for (const c of conns.slice(0, 2)) {
+      await c.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+      await readUntil(c, (t) => t.endsWith("Hello, world!\n"));
+    }
+    await conns[2]!.write(enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    let served = false;
+    const third = readUntil(conns[2]!, () => false, 5000).finally(() => served = true);
+    await sleep(400);
+    assert(!served, "the third connection waits in the backlog");
+    conns[0]!.close(); // a slot frees up: the third connection is accepted and served
+    assertMatch((await third).text, /^HTTP\/1\.1 200 /);
+    for (const c of conns.slice(1)) c.close();
+  } finally {
+    await s.stop();
+  }
+});
+
 Deno.test("runDenoWorker() survives a client that resets mid-request", async () => {
   const s = await startServer([...DENO, "-w", "1"]);
   try {
