@@ -15,21 +15,26 @@ export function deadlineBody(
   ex: Exchange,
   ms: number,
 ): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
+  // Locked on first read only: a copy that fails to build leaves Deno's body usable.
+  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       ex.wait("request body read", ms);
       try {
+        reader ??= body.getReader();
         const r = await reader.read();
         if (r.done) controller.close();
         else controller.enqueue(r.value);
+      } catch (e) {
+        ex.bodyFailed = true;
+        throw e;
       } finally {
         ex.wait("", null);
       }
     },
     cancel(reason) {
       ex.wait("", null);
-      return reader.cancel(reason);
+      return reader === null ? body.cancel(reason) : reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
 }

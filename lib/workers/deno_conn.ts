@@ -13,6 +13,8 @@ export class Exchange {
   deadline = Infinity;
   /** What the request is waiting for, for the log line when it expires. */
   waiting = "";
+  /** Set when reading the request body failed (malformed or cut short by the client). */
+  bodyFailed = false;
 
   /** Starts (`ms` given) or ends (null) a wait on the client. */
   wait(what: string, ms: number | null): void {

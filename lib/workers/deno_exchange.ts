@@ -62,50 +62,65 @@ export function connectionHandler(ctx: DenoContext, conn: EngineConnection): Eng
     const line = ctx.accessLog ? requestLine(req) : null;
     const p: Pending = { ctx, conn, ex, request: req, info, started, last, streamed: 0, line };
     const done = (res: Response) => finish(p, res);
-    if (ctx.observer !== null) return observed(ctx.app, ctx.observer, req, info).then(done);
-    const res = callApp(ctx.app, req, info);
+    if (ctx.observer !== null) return observed(ctx, req, info, ex).then(done);
+    const res = callApp(ctx.app, req, info, ex);
     return res instanceof Response ? done(res) : res.then(done);
   };
 }
 
 async function observed(
-  app: FetchHandler,
-  observer: RequestObserver,
+  ctx: DenoContext,
   request: Request,
   info: ClientInfo,
+  ex: Exchange,
 ): Promise<Response> {
-  await observer.before(request);
-  return await callApp(app, request, info);
+  await ctx.observer!.before(request);
+  return await callApp(ctx.app, request, info, ex);
 }
 
-function appFailed(request: Request, detail: string, err?: unknown): Response {
-  log.error(`Error handling request ${request.method} ${request.url}${detail}`, err);
+function appFailed(request: Request, ex: Exchange, err: unknown): Response {
+  if (ex.bodyFailed) {
+    // The app failed because the request body was malformed or cut short: the client's fault.
+    log.debug(
+      `Request body failed for ${request.method} ${request.url}: ${(err as Error)?.message}`,
+    );
+    return new Response("Bad Request\n", {
+      status: 400,
+      headers: { "content-type": "text/plain; charset=utf-8", connection: "close" },
+    });
+  }
+  log.error(`Error handling request ${request.method} ${request.url}`, err);
   return internalError();
 }
 
 function checked(request: Request, res: unknown): Response {
   if (res instanceof Response) return res;
   const kind = res === null ? "null" : (res as object)?.constructor?.name ?? typeof res;
-  return appFailed(request, `: app returned ${kind}, expected a Response`);
+  log.error(
+    `Error handling request ${request.method} ${request.url}: app returned ${kind}, expected a Response`,
+  );
+  return internalError();
 }
 
 /**
- * Calls the app; a throw, a rejection or a non-Response becomes a logged 500. A Response
- * returned synchronously is returned synchronously: Deno's engine answers it on its fast path.
+ * Calls the app; a throw, a rejection or a non-Response becomes a logged 500 (a 400 when reading
+ * the request body failed). A Response returned synchronously is returned synchronously: Deno's
+ * engine answers it on its fast path.
  */
 function callApp(
   app: FetchHandler,
   request: Request,
   info: ClientInfo,
+  ex: Exchange,
 ): Response | Promise<Response> {
   let res: unknown;
   try {
     res = app(request, info);
   } catch (e) {
-    return appFailed(request, "", e);
+    return appFailed(request, ex, e);
   }
   if (res instanceof Response) return res;
-  return Promise.resolve(res).then((r) => checked(request, r), (e) => appFailed(request, "", e));
+  return Promise.resolve(res).then((r) => checked(request, r), (e) => appFailed(request, ex, e));
 }
 
 /** `Deno.ServeHandlerInfo` whose `remoteAddr` applies `--forwarded-allow-ips` when first read. */
@@ -166,9 +181,16 @@ function adaptRequest(request: Request, ex: Exchange, ctx: DenoContext, trusted:
   const body = request.body;
   const https = trusted &&
     forwardedClient(proxyHeaders(request.headers), ctx.policy.forwarded).scheme === "https";
-  if ((body === null && !https) || request.headers.has("upgrade")) return request;
+  const watch = body !== null && !/^(?:get|head)$/i.test(request.method);
+  if ((!watch && !https) || request.headers.has("upgrade")) return request;
   const url = https ? request.url.replace(/^http:/, "https:") : request.url;
-  return new RequestCopy(request, url, body && deadlineBody(body, ex, ctx.clientWaitMs));
+  try {
+    return new RequestCopy(request, url, watch ? deadlineBody(body, ex, ctx.clientWaitMs) : null);
+  } catch (e) {
+    // What Deno's engine accepts, the Request constructor may not (`get` with a body).
+    log.debug(`Cannot copy request ${request.method} ${request.url}: ${(e as Error).message}`);
+    return request;
+  }
 }
 
 /**
