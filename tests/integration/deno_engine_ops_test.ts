@@ -155,6 +155,48 @@ Deno.test("runDenoWorker() accepts no more than --worker-connections at once", a
   }
 });
 
+Deno.test("runDenoWorker() keeps the heartbeat going under full keep-alive load", async () => {
+  const s = await startServer([...DENO, "-w", "1", "--timeout", "1"]);
+  try {
+    await s.waitFor(/Booting worker/);
+    const pid = s.workerPids()[0];
+    const until = Date.now() + 3000;
+    const r = await keepAliveLoad(s.port, {
+      clients: 16,
+      count: 1_000_000,
+      until: () => Date.now() > until,
+    });
+    assertEquals(r.failures, []);
+    assertEquals([...r.bodies], [String(pid)], "one worker served it all, never timed out");
+    assert(!s.lines.some((l) => l.includes("WORKER TIMEOUT")), "no WORKER TIMEOUT");
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("runDenoWorker() streams a fileResponse() intact, larger than one write slice", async () => {
+  const path = await Deno.makeTempFile();
+  const data = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => (i * 7) % 251);
+  await Deno.writeFile(path, data);
+  const s = await startServer([
+    "tests/integration/apps/probe.ts:app",
+    "-k",
+    "async",
+    "--http",
+    "deno",
+  ]);
+  try {
+    const res = await fetch(`${s.url}/file?path=${encodeURIComponent(path)}`);
+    assertEquals(res.headers.get("content-length"), String(data.byteLength));
+    const got = new Uint8Array(await res.arrayBuffer());
+    assertEquals(got.byteLength, data.byteLength);
+    assert(got.every((b, i) => b === data[i]), "the same bytes");
+  } finally {
+    await s.stop();
+    await Deno.remove(path);
+  }
+});
+
 Deno.test("runDenoWorker() survives a client that resets mid-request", async () => {
   const s = await startServer([...DENO, "-w", "1"]);
   try {
