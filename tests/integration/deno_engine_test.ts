@@ -5,7 +5,7 @@
  */
 
 import http2 from "node:http2";
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
+import { assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import { runCli, startServer } from "./harness.ts";
 import { sleep } from "./load.ts";
 
