@@ -95,7 +95,11 @@ export class EngineConnection {
     const ws = this.#server?.adoptWebSocket(response) ?? null;
     if (ws === null) return;
     this.#ws = ws;
-    this.#wsClosed = new Promise((resolve) => ws.addEventListener("close", () => resolve()));
+    // An upgrade that never opens (the client left first) ends with "error" and no "close".
+    this.#wsClosed = new Promise((resolve) => {
+      ws.addEventListener("close", () => resolve());
+      ws.addEventListener("error", () => resolve());
+    });
   }
 
   /** Closes the connection if a deadline passed; called by the worker's sweep. */
