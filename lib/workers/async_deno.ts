@@ -77,35 +77,85 @@ export function denoEngineFor(w: WorkerBase): DenoEngine | null {
 
 /** Runs the async loop on Deno's engine until the worker stops, then drains its connections. */
 export async function runDenoWorker(w: WorkerBase, engine: DenoEngine): Promise<void> {
-  const ctx = context(w, engine);
-  const limits: ConnectionLimits = {
-    keepaliveMs: w.settings.keepalive * 1000,
-    headMs: headTimeout(w) * 1000,
+  await new DenoLoop(w, engine).run();
+  log.info(`Worker exiting (pid: ${Deno.pid})`);
+}
+
+/** The accept loop and the connections it handed to Deno's engine. */
+class DenoLoop {
+  #w: WorkerBase;
+  #engine: DenoEngine;
+  #ctx: DenoContext;
+  #limits: ConnectionLimits;
+  #conns = new Set<EngineConnection>();
+  #locals: Map<number, Deno.NetAddr>;
+  #state: () => SweepState;
+  #roomFreed: (() => void) | null = null;
+
+  constructor(w: WorkerBase, engine: DenoEngine) {
+    this.#w = w;
+    this.#engine = engine;
+    this.#ctx = context(w, engine);
+    this.#limits = { keepaliveMs: w.settings.keepalive * 1000, headMs: headTimeout(w) * 1000 };
+    this.#locals = new Map(w.boot.fds.map((fd) => [fd, tcpAddr(fd)]));
+    this.#state = stopClock(w);
+  }
+
+  #sweep = (): void => {
+    const s = this.#state();
+    for (const c of this.#conns) c.sweep(s);
   };
-  const maxConns = w.settings.worker_connections;
-  const conns = new Set<EngineConnection>();
-  const locals = new Map(w.boot.fds.map((fd) => [fd, tcpAddr(fd)]));
-  const state = stopClock(w);
-  let roomFreed: (() => void) | null = null;
-  const sweep = () => {
-    const s = state();
-    for (const c of conns) c.sweep(s);
-  };
-  w.onStop(sweep);
-  const beat = setInterval(() => {
-    w.notify();
-    sweep();
-  }, SWEEP_MS);
-  const serve = (accepted: sys.Accepted, listener: number) => {
+
+  #room(): Promise<void> {
+    return new Promise<void>((r) => this.#roomFreed = r);
+  }
+
+  async run(): Promise<void> {
+    const w = this.#w;
+    w.onStop(this.#sweep);
+    const beat = setInterval(() => {
+      w.notify();
+      this.#sweep();
+    }, SWEEP_MS);
+    try {
+      while (w.alive) {
+        // Full: leave new connections in the kernel backlog for other workers.
+        if (this.#conns.size >= w.settings.worker_connections) await this.#room();
+        else await this.#acceptReady();
+      }
+      this.#sweep();
+      while (this.#conns.size > 0) await this.#room();
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  /** Waits for a listener (or the wake pipe) and accepts while there is room. */
+  async #acceptReady(): Promise<void> {
+    const w = this.#w;
+    const ready = await sys.pollInAsync([...w.boot.fds, w.wakeFd], POLL_MS);
+    sys.drain(w.wakeFd);
+    for (const fd of w.boot.fds) {
+      if (!ready.includes(fd)) continue;
+      while (w.alive && this.#conns.size < w.settings.worker_connections) {
+        const accepted = sys.accept(fd);
+        if (accepted === null) break;
+        this.#serve(accepted, fd);
+      }
+    }
+  }
+
+  /** Hands an accepted socket to Deno's engine and tracks it until it closes. */
+  #serve(accepted: sys.Accepted, listener: number): void {
     if (accepted.remote.transport !== "tcp") return sys.close(accepted.fd);
     const { hostname, port } = accepted.remote;
-    const conn = new EngineConnection({ transport: "tcp", hostname, port }, limits);
+    const conn = new EngineConnection({ transport: "tcp", hostname, port }, this.#limits);
     let server;
     try {
-      server = engine.serveFd(accepted.fd, {
-        localAddr: locals.get(listener)!,
+      server = this.#engine.serveFd(accepted.fd, {
+        localAddr: this.#locals.get(listener)!,
         signal: conn.abort.signal,
-        handler: connectionHandler(ctx, conn),
+        handler: connectionHandler(this.#ctx, conn),
         onError: (e) => {
           log.error("Error sending response", e);
           return internalError();
@@ -115,35 +165,10 @@ export async function runDenoWorker(w: WorkerBase, engine: DenoEngine): Promise<
       log.error("Cannot serve connection", e);
       return;
     }
-    conns.add(conn);
+    this.#conns.add(conn);
     void conn.run(server).finally(() => {
-      conns.delete(conn);
-      roomFreed?.();
+      this.#conns.delete(conn);
+      this.#roomFreed?.();
     });
-  };
-  try {
-    while (w.alive) {
-      if (conns.size >= maxConns) {
-        // Full: leave new connections in the kernel backlog for other workers.
-        await new Promise<void>((r) => roomFreed = r);
-        roomFreed = null;
-        continue;
-      }
-      const ready = await sys.pollInAsync([...w.boot.fds, w.wakeFd], POLL_MS);
-      sys.drain(w.wakeFd);
-      for (const fd of w.boot.fds) {
-        if (!ready.includes(fd)) continue;
-        while (w.alive && conns.size < maxConns) {
-          const accepted = sys.accept(fd);
-          if (accepted === null) break;
-          serve(accepted, fd);
-        }
-      }
-    }
-    sweep();
-    while (conns.size > 0) await new Promise<void>((r) => roomFreed = r);
-  } finally {
-    clearInterval(beat);
   }
-  log.info(`Worker exiting (pid: ${Deno.pid})`);
 }
