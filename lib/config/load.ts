@@ -14,6 +14,7 @@ import { preflight } from "./preflight.ts";
 import { defaultOf, longFlag } from "./spec.ts";
 import { SETTINGS, type Settings, type SettingValues } from "./table.ts";
 import { ConfigError } from "./validators.ts";
+import { engineConflict } from "../workers/engine.ts";
 
 /** denocorn's version. */
 export const VERSION = "0.1.0";
@@ -75,6 +76,8 @@ export async function loadSettings(
   merged.app = app ?? null;
   if (merged.app === null && merged.print_config !== true) throw new ConfigError(NO_APP);
   const settings = merged as Settings;
+  const conflict = engineConflict(settings);
+  if (conflict !== null) throw new ConfigError(conflict);
   if (!settings.print_config) await preflight(settings, cwd);
   return { action: "run", settings, hooks: file.hooks };
 }

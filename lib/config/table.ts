@@ -4,7 +4,7 @@
  */
 
 import { DEFAULT_ACCESS_LOG_FORMAT, LOG_LEVELS } from "../log.ts";
-import { WORKER_CLASS_NAMES } from "../workers/classes.ts";
+import { HTTP_ENGINE_NAMES, WORKER_CLASS_NAMES } from "../workers/classes.ts";
 import type { SettingSpec, SettingValue } from "./spec.ts";
 
 /** Every setting, in display order within its section. */
@@ -86,6 +86,19 @@ export const SETTINGS = [
     default: 1000,
     validate: "positive",
     help: "The maximum number of simultaneous connections of an `async` worker.",
+  },
+  {
+    name: "http",
+    section: "Worker processes",
+    flags: ["--http"],
+    type: "string",
+    default: "auto",
+    choices: HTTP_ENGINE_NAMES,
+    meta: "ENGINE",
+    help: "The HTTP engine of `async` workers: `deno` (Deno's native engine: faster, WebSockets, " +
+      "h2c), `strict` (denocorn's parser: strictest framing, `--proxy-protocol`, " +
+      "`--limit-request-*`), or `auto`: `deno` when the running Deno offers it and no " +
+      "strict-only setting is used.",
   },
   {
     name: "max_requests",

@@ -10,6 +10,7 @@ import { DateCache } from "../http/mod.ts";
 import { accessLogEnabled, log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
 import { AsyncConnection, type AsyncContext } from "./async_conn.ts";
+import { denoEngineFor, runDenoWorker } from "./async_deno.ts";
 import type { WorkerBase } from "./base.ts";
 import { clientPolicy } from "./client.ts";
 
@@ -44,6 +45,8 @@ function context(w: WorkerBase): AsyncContext {
 
 /** Runs the async loop until the worker is told to stop, then drains its connections. */
 export async function runAsyncWorker(w: WorkerBase): Promise<void> {
+  const engine = denoEngineFor(w);
+  if (engine !== null) return await runDenoWorker(w, engine);
   const ctx = context(w);
   const maxConns = w.settings.worker_connections;
   const conns = new Set<AsyncConnection>();

@@ -14,8 +14,11 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 Deno.test("OWN_LOCK_ENTRIES match deno.lock and the specifier lib/log.ts imports", async () => {
   const lock = JSON.parse(await Deno.readTextFile(`${ROOT}deno.lock`));
   assertEquals(lock.version, LOCK_VERSION);
-  assertEquals(lock.specifiers, OWN_LOCK_ENTRIES.specifiers);
-  assertEquals(lock.npm, OWN_LOCK_ENTRIES.npm);
+  // deno.lock also holds the tests' own dependencies (hono); denocorn's must be there as given.
+  for (const [k, v] of Object.entries(OWN_LOCK_ENTRIES.specifiers)) {
+    assertEquals(lock.specifiers[k], v, k);
+  }
+  for (const [k, v] of Object.entries(OWN_LOCK_ENTRIES.npm)) assertEquals(lock.npm[k], v, k);
   const log = await Deno.readTextFile(`${ROOT}lib/log.ts`);
   const imported = [...log.matchAll(/from "(npm:[^"]+)"/g)].map((m) => m[1]);
   assertEquals(imported, Object.keys(OWN_LOCK_ENTRIES.specifiers));

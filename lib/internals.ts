@@ -1,0 +1,286 @@
+/**
+ * @module The one place denocorn touches Deno internals (`Deno[Deno.internal]`,
+ * `process.binding`, core symbols): feature-detected once, behind a typed surface, so the rest
+ * of the tree never reaches past Deno's public API and a Deno without them falls back cleanly.
+ */
+
+import process from "node:process";
+import * as sys from "./sys/mod.ts";
+
+/** A request handler as Deno's engine calls it (the same shape as `Deno.serve`'s). */
+export type EngineHandler = (
+  request: Request,
+  info: Deno.ServeHandlerInfo,
+) => Response | Promise<Response>;
+
+/** What {@link DenoEngine.serveFd} needs besides the fd. */
+export interface ServeFdOptions {
+  /** The listener's address (Deno reports it as the server's `addr`). */
+  localAddr: Deno.NetAddr;
+  /** Aborting it closes the connection at once (in-flight requests and WebSockets included). */
+  signal: AbortSignal;
+  handler: EngineHandler;
+  /** Called when the handler's result cannot be sent (not a Response, a used body, ...). */
+  onError: (error: unknown) => Response;
+}
+
+/** One connection served by Deno's engine. */
+export interface EngineServer {
+  /**
+   * Settles when the connection is closed: with null, or with the error that ended it (a
+   * client's RST). It never rejects: an unobserved rejection here would kill the worker.
+   */
+  readonly finished: Promise<Error | null>;
+  /** Closes gracefully: in-flight requests finish, idle HTTP/1.1 gets FIN, HTTP/2 GOAWAY. */
+  shutdown(): Promise<void>;
+  /**
+   * Keeps the WebSocket of a `Deno.upgradeWebSocket` response (status 101) open past the end of
+   * the HTTP connection, which would otherwise force-close it; returns the server-side socket,
+   * or null when the response carries none. The socket is then the caller's to close.
+   */
+  adoptWebSocket(response: Response): WebSocket | null;
+}
+
+/** Deno's native HTTP engine, usable on sockets denocorn accepted itself. */
+export interface DenoEngine {
+  /** The running Deno's version, for log lines. */
+  readonly version: string;
+  /**
+   * Serves the connected TCP socket `fd` with Deno's HTTP/1.1 and HTTP/2 (h2c) engine. The fd
+   * belongs to Deno from this call on (it is closed when the connection ends), even when this
+   * throws.
+   */
+  serveFd(fd: number, options: ServeFdOptions): EngineServer;
+  /**
+   * What a Response's body is, read without touching `response.body` (which would turn an
+   * in-memory body into a stream): none, in memory up to `large` bytes ("small") or more, a
+   * stream, or unknown.
+   */
+  bodyKind(response: Response, large: number): BodyKind;
+  /** The byte length of an in-memory body; null for a stream or when unknown. */
+  bodyLength(response: Response): number | null;
+}
+
+/** See {@link DenoEngine.bodyKind}. */
+export type BodyKind = "empty" | "small" | "large" | "stream" | "unknown";
+
+/** `process.binding("tcp_wrap").TCP`'s instance surface used here. */
+interface TcpWrap {
+  open(fd: number): number;
+  takeStream(): number;
+  close(): void;
+}
+type TcpWrapClass = new (type: number) => TcpWrap;
+type ServeOnConnection = (
+  connection: Record<symbol | string, unknown>,
+  signal: AbortSignal,
+  handler: EngineHandler,
+  onError: (error: unknown) => Response,
+  onListen: () => void,
+) => { finished: Promise<void>; shutdown(): Promise<void> };
+
+/** The parts of `Deno[Deno.internal].core` used here. */
+interface Core {
+  internalRidSymbol: symbol;
+  tryClose(rid: number): void;
+  resources(): Record<number, string>;
+}
+
+/** What detection found: the pieces {@link DenoEngine} is built from. */
+interface Parts {
+  serveOn: ServeOnConnection;
+  Tcp: TcpWrapClass;
+  socketType: number;
+  core: Core;
+}
+
+function ownSymbol(obj: object, description: string): symbol | null {
+  return Object.getOwnPropertySymbols(obj).find((s) => s.description === description) ?? null;
+}
+
+function internals(): Record<string, unknown> | null {
+  const key = (Deno as unknown as { internal?: symbol }).internal;
+  const value = key === undefined ? undefined : (Deno as unknown as Record<symbol, unknown>)[key];
+  return typeof value === "object" && value !== null ? value as Record<string, unknown> : null;
+}
+
+function findCore(internal: Record<string, unknown>): Core | string {
+  const core = internal.core as Partial<Core> | undefined;
+  if (typeof core?.internalRidSymbol !== "symbol") return "core.internalRidSymbol is missing";
+  if (typeof core.tryClose !== "function" || typeof core.resources !== "function") {
+    return "core.tryClose/resources are missing";
+  }
+  return core as Core;
+}
+
+function findParts(): Parts | string {
+  const internal = internals();
+  const serveOn = internal?.serveHttpOnConnection;
+  if (internal === null || typeof serveOn !== "function") {
+    return "Deno[Deno.internal].serveHttpOnConnection is missing";
+  }
+  const core = findCore(internal);
+  if (typeof core === "string") return core;
+  const binding = (process as unknown as { binding?: (name: string) => unknown }).binding;
+  if (typeof binding !== "function") return "process.binding is missing";
+  const tcp = binding("tcp_wrap") as { TCP?: unknown; constants?: { SOCKET?: unknown } };
+  const proto = (tcp?.TCP as { prototype?: Record<string, unknown> } | undefined)?.prototype;
+  const methods = ["open", "takeStream", "close"] as const;
+  if (proto === undefined || methods.some((m) => typeof proto[m] !== "function")) {
+    return 'process.binding("tcp_wrap").TCP has no open/takeStream/close';
+  }
+  if (typeof tcp.constants?.SOCKET !== "number") return "tcp_wrap has no constants.SOCKET";
+  const Tcp = tcp.TCP as TcpWrapClass;
+  return { serveOn: serveOn as ServeOnConnection, Tcp, socketType: tcp.constants.SOCKET, core };
+}
+
+/** The wrapper must refuse a bad fd with a negative errno, not throw: the contract serveFd needs. */
+function probe(parts: Parts): string | null {
+  const wrap = new parts.Tcp(parts.socketType);
+  const rc = wrap.open(-1);
+  wrap.close();
+  return typeof rc === "number" && rc < 0 ? null : "tcp_wrap open() does not report errors";
+}
+
+/**
+ * Looks for Deno's engine entry points. Returns the engine, or a one-line reason why it cannot
+ * be used (`disabled` forces the reason, for tests and `DENOCORN_DENO_ENGINE=0`).
+ *
+ * @example
+ * ```ts
+ * import { detectDenoEngine } from "./internals.ts";
+ * const found = detectDenoEngine({ disabled: true });
+ * console.assert(typeof found === "string");
+ * ```
+ */
+export function detectDenoEngine(options: { disabled?: boolean } = {}): DenoEngine | string {
+  if (options.disabled) return "disabled by DENOCORN_DENO_ENGINE=0";
+  let parts: Parts | string;
+  try {
+    parts = findParts();
+    if (typeof parts !== "string") parts = probe(parts) ?? parts;
+  } catch (e) {
+    parts = `detection failed: ${(e as Error).message}`;
+  }
+  if (typeof parts === "string") return `Deno ${Deno.version.deno}: ${parts}`;
+  return makeEngine(parts, responseBodies());
+}
+
+function makeEngine(parts: Parts, bodies: Bodies): DenoEngine {
+  return {
+    version: Deno.version.deno,
+    ...bodies,
+    serveFd(fd, options) {
+      const rid = takeStream(parts, fd);
+      const connection = { [parts.core.internalRidSymbol]: rid, localAddr: options.localAddr };
+      const { handler, onError, signal } = options;
+      const server = parts.serveOn(connection, signal, handler, onError, () => {});
+      return {
+        finished: server.finished.then(
+          () => null,
+          (e) => e instanceof Error ? e : new Error(String(e)),
+        ),
+        shutdown: () => server.shutdown().catch(() => {}),
+        // Deno's connection server is the resource created right after the stream's.
+        adoptWebSocket: (response) => adopt(parts.core, response, rid + 1),
+      };
+    },
+  };
+}
+
+/** Moves the accepted `fd` into a Deno stream resource; closes the fd when that fails. */
+function takeStream(parts: Parts, fd: number): number {
+  const wrap = new parts.Tcp(parts.socketType);
+  const rc = wrap.open(fd);
+  if (rc !== 0) {
+    wrap.close();
+    sys.close(fd);
+    throw new Error(`Cannot hand fd ${fd} to Deno's engine: tcp_wrap open() returned ${rc}`);
+  }
+  try {
+    return wrap.takeStream();
+  } finally {
+    // Releases the fd's entry in Deno's fd table; the stream keeps the socket open. Without
+    // this a later accept that reuses the number fails with EEXIST.
+    wrap.close();
+  }
+}
+
+/**
+ * When a connection's HTTP part ends (right after a 101), Deno force-closes every WebSocket the
+ * connection's server registered. Closing that server resource once the socket is open (the
+ * stream has moved to the WebSocket by then) leaves Deno's final close nothing to act on.
+ */
+function adopt(core: Core, response: Response, serverRid: number): WebSocket | null {
+  const key = ownSymbol(response, "[[associated_ws]]");
+  const ws = key === null ? null : (response as unknown as Record<symbol, unknown>)[key];
+  if (!(ws instanceof WebSocket)) return null;
+  ws.addEventListener("open", () => {
+    if (core.resources()[serverRid] === "http") core.tryClose(serverRid);
+  }, { once: true });
+  return ws;
+}
+
+/** The UTF-8 length of `s` without encoding it. */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a surrogate pair: 4 bytes for 2 code units
+      i++;
+    } else if (c >= 0x800) n += 2; // lone surrogates become U+FFFD: 3 bytes too
+    else if (c >= 0x80) n += 1;
+  }
+  return n;
+}
+
+function lengthOf(v: unknown): number | null {
+  if (typeof v === "string") return utf8Length(v);
+  if (v instanceof Uint8Array) return v.byteLength;
+  return null;
+}
+
+type Bodies = Pick<DenoEngine, "bodyKind" | "bodyLength">;
+
+/** "small" or "large" for an in-memory body; a short string is not measured (3 bytes a unit at most). */
+function sizeOf(v: string | Uint8Array, large: number): "small" | "large" {
+  if (typeof v === "string" && v.length * 3 <= large) return "small";
+  return (lengthOf(v) ?? 0) > large ? "large" : "small";
+}
+type InnerBody = { source?: unknown; length?: unknown } | null | undefined;
+
+/**
+ * Reads a Response's body from Deno's own fields: the static body of the serve fast path
+ * ("serve fast body") or the inner response's body (its source, and length when known).
+ */
+function responseBodies(): Bodies {
+  const sample = new Response("");
+  const fast = ownSymbol(sample, "serve fast body");
+  const inner = ownSymbol(sample, "response");
+  if (fast === null || inner === null) {
+    return { bodyKind: () => "unknown", bodyLength: () => null };
+  }
+  const parts = (r: Response): [unknown, InnerBody] => {
+    const own = r as unknown as Record<symbol, unknown>;
+    return [own[fast], (own[inner] as { body?: InnerBody } | undefined)?.body];
+  };
+  return {
+    bodyKind(r, large) {
+      const [quick, body] = parts(r);
+      if (typeof quick === "string" || quick instanceof Uint8Array) return sizeOf(quick, large);
+      if (body === null) return "empty";
+      if (body === undefined) return "unknown";
+      if (typeof body.length === "number") return body.length > large ? "large" : "small";
+      const src = body.source;
+      return typeof src === "string" || src instanceof Uint8Array ? sizeOf(src, large) : "stream";
+    },
+    bodyLength(r) {
+      const [quick, body] = parts(r);
+      const n = lengthOf(quick);
+      if (n !== null) return n;
+      if (body === null) return 0;
+      return typeof body?.length === "number" ? body.length : lengthOf(body?.source);
+    },
+  };
+}

@@ -1,0 +1,275 @@
+/**
+ * @module One request on Deno's engine, with what every worker class owes around the app call:
+ * pre/post_request hooks, statsd, the access log, max-requests and stop (`Connection: close`),
+ * the client address after `--forwarded-allow-ips`, and the body and write deadlines.
+ */
+
+import type { FetchHandler } from "../app.ts";
+import { forwardedClient } from "../http/mod.ts";
+import type { DenoEngine, EngineHandler } from "../internals.ts";
+import { access, log } from "../log.ts";
+import type { ClientPolicy } from "./client.ts";
+import type { EngineConnection, Exchange } from "./deno_conn.ts";
+import { deadlineBody, watchedBody, withClose } from "./deno_bodies.ts";
+import { internalError, type RequestObserver } from "./respond.ts";
+
+/** What every connection of one Deno-engine worker shares. */
+export interface DenoContext {
+  engine: DenoEngine;
+  app: FetchHandler;
+  observer: RequestObserver | null;
+  policy: ClientPolicy;
+  accessLog: boolean;
+  /** Allowed wait for each read of a request body, and for each blocked response write (ms). */
+  clientWaitMs: number;
+  /** False once the worker stops: responses then say `Connection: close`. */
+  alive: () => boolean;
+  /** Counts a request as it starts; false when it is the worker's last (max-requests). */
+  countRequest: () => boolean;
+}
+
+/** What the finishing steps of one request need to know. */
+interface Pending {
+  ctx: DenoContext;
+  conn: EngineConnection;
+  ex: Exchange;
+  request: Request;
+  info: ClientInfo;
+  started: number;
+  last: boolean;
+  /** Body bytes of a streamed response passed to the engine so far. */
+  streamed: number;
+  /** Method and target as logged (read while the request is live), when there is an access log. */
+  line: { method: string; target: string } | null;
+}
+
+/** The handler Deno's engine calls for each request of `conn`. */
+export function connectionHandler(ctx: DenoContext, conn: EngineConnection): EngineHandler {
+  const trusted = ctx.policy.forwarded.has(conn.peer.hostname);
+  return (request, engineInfo) => {
+    const ex = conn.begin();
+    const started = performance.now();
+    const last = !ctx.countRequest();
+    const info = new ClientInfo(
+      conn.peer,
+      request,
+      trusted ? ctx.policy : null,
+      engineInfo.completed,
+    );
+    const req = adaptRequest(request, ex, ctx, trusted);
+    // Deno keeps the head of a request whose headers were read before the exchange ended.
+    if (ctx.accessLog || ctx.observer !== null) void req.headers;
+    const line = ctx.accessLog ? requestLine(req) : null;
+    const p: Pending = { ctx, conn, ex, request: req, info, started, last, streamed: 0, line };
+    const done = (res: Response) => finish(p, res);
+    if (ctx.observer !== null) return observed(ctx, req, info, ex).then(done);
+    const res = callApp(ctx.app, req, info, ex);
+    return res instanceof Response ? done(res) : res.then(done);
+  };
+}
+
+async function observed(
+  ctx: DenoContext,
+  request: Request,
+  info: ClientInfo,
+  ex: Exchange,
+): Promise<Response> {
+  await ctx.observer!.before(request);
+  return await callApp(ctx.app, request, info, ex);
+}
+
+function appFailed(request: Request, ex: Exchange, err: unknown): Response {
+  if (ex.bodyFailed) {
+    // The app failed because the request body was malformed or cut short: the client's fault.
+    log.debug(
+      `Request body failed for ${request.method} ${request.url}: ${(err as Error)?.message}`,
+    );
+    return new Response("Bad Request\n", {
+      status: 400,
+      headers: { "content-type": "text/plain; charset=utf-8", connection: "close" },
+    });
+  }
+  log.error(`Error handling request ${request.method} ${request.url}`, err);
+  return internalError();
+}
+
+function checked(request: Request, res: unknown): Response {
+  if (res instanceof Response) return res;
+  const kind = res === null ? "null" : (res as object)?.constructor?.name ?? typeof res;
+  log.error(
+    `Error handling request ${request.method} ${request.url}: app returned ${kind}, expected a Response`,
+  );
+  return internalError();
+}
+
+/**
+ * Calls the app; a throw, a rejection or a non-Response becomes a logged 500 (a 400 when reading
+ * the request body failed). A Response returned synchronously is returned synchronously: Deno's
+ * engine answers it on its fast path.
+ */
+function callApp(
+  app: FetchHandler,
+  request: Request,
+  info: ClientInfo,
+  ex: Exchange,
+): Response | Promise<Response> {
+  let res: unknown;
+  try {
+    res = app(request, info);
+  } catch (e) {
+    return appFailed(request, ex, e);
+  }
+  if (res instanceof Response) return res;
+  return Promise.resolve(res).then((r) => checked(request, r), (e) => appFailed(request, ex, e));
+}
+
+/** `Deno.ServeHandlerInfo` whose `remoteAddr` applies `--forwarded-allow-ips` when first read. */
+class ClientInfo implements Deno.ServeHandlerInfo<Deno.NetAddr> {
+  readonly completed: Promise<void>;
+  #peer: Deno.NetAddr;
+  #request: Request;
+  /** Null when the peer is not a trusted proxy. */
+  #policy: ClientPolicy | null;
+  #addr: Deno.NetAddr | null = null;
+
+  constructor(
+    peer: Deno.NetAddr,
+    request: Request,
+    policy: ClientPolicy | null,
+    completed: Promise<void>,
+  ) {
+    this.#peer = peer;
+    this.#request = request;
+    this.#policy = policy;
+    this.completed = completed;
+  }
+
+  /** The client: the peer, or the address a trusted proxy's headers name. */
+  get remoteAddr(): Deno.NetAddr {
+    if (this.#policy === null) return this.#peer;
+    return this.#addr ??= forwardedAddr(this.#peer, this.#request.headers, this.#policy);
+  }
+}
+
+const PROXY_HEADERS = [
+  "forwarded",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-protocol",
+  "x-forwarded-ssl",
+] as const;
+
+function proxyHeaders(headers: Headers): [string, string][] {
+  const out: [string, string][] = [];
+  for (const name of PROXY_HEADERS) {
+    const v = headers.get(name);
+    if (v !== null) out.push([name, v]);
+  }
+  return out;
+}
+
+function forwardedAddr(peer: Deno.NetAddr, headers: Headers, policy: ClientPolicy): Deno.NetAddr {
+  const address = forwardedClient(proxyHeaders(headers), policy.forwarded).address;
+  return address === null ? peer : { transport: "tcp", hostname: address, port: 0 };
+}
+
+/**
+ * The request the app sees: Deno's own, unless a trusted proxy says the scheme was https or the
+ * body needs a read deadline (a copy then; a WebSocket upgrade always keeps Deno's request).
+ */
+function adaptRequest(request: Request, ex: Exchange, ctx: DenoContext, trusted: boolean): Request {
+  const body = request.body;
+  const https = trusted &&
+    forwardedClient(proxyHeaders(request.headers), ctx.policy.forwarded).scheme === "https";
+  const watch = body !== null && !/^(?:get|head)$/i.test(request.method);
+  if ((!watch && !https) || request.headers.has("upgrade")) return request;
+  const url = https ? request.url.replace(/^http:/, "https:") : request.url;
+  try {
+    return new RequestCopy(request, url, watch ? deadlineBody(body, ex, ctx.clientWaitMs) : null);
+  } catch (e) {
+    // What Deno's engine accepts, the Request constructor may not (`get` with a body).
+    log.debug(`Cannot copy request ${request.method} ${request.url}: ${(e as Error).message}`);
+    return request;
+  }
+}
+
+/**
+ * A copy of Deno's request with another URL or body. Its `signal` is Deno's, read only when the
+ * app reads it (reading it makes Deno print its legacy-abort notice, as under `Deno.serve`).
+ */
+class RequestCopy extends Request {
+  #original: Request;
+
+  constructor(original: Request, url: string, body: ReadableStream<Uint8Array> | null) {
+    super(
+      url,
+      { method: original.method, headers: original.headers, body, duplex: "half" } as RequestInit,
+    );
+    this.#original = original;
+  }
+
+  /** Aborts when the client goes away, as Deno's request does. */
+  override get signal(): AbortSignal {
+    return this.#original.signal;
+  }
+}
+
+/**
+ * In-memory bodies up to this size are left to Deno's fast path: the kernel's socket buffer takes
+ * most of them at once, and a client that stops reading meets the idle deadline. Larger ones go
+ * out as a stream of slices, so each blocked write has a deadline.
+ */
+const LARGE_BODY = 1 << 20;
+
+/** Finishes a request: the response as sent, and what runs once it is (log, hooks, counting). */
+function finish(p: Pending, res: Response): Response {
+  const { ctx, conn, ex } = p;
+  let out = res;
+  let bytes: number | null = 0;
+  if (res.status === 101) conn.upgrade(res);
+  else {
+    if (p.last || !ctx.alive()) out = withClose(out);
+    const kind = ctx.engine.bodyKind(out, LARGE_BODY);
+    if (kind === "small") {
+      if (ctx.accessLog) bytes = ctx.engine.bodyLength(out);
+    } else if (kind !== "empty" && out.body !== null) {
+      bytes = null;
+      out = watchedBody(out, ex, ctx.clientWaitMs, (n) => p.streamed += n);
+    }
+  }
+  const settle = () => completed(p, out, bytes ?? p.streamed);
+  p.info.completed.then(settle, settle);
+  return out;
+}
+
+function requestLine(request: Request): { method: string; target: string } {
+  const url = request.url;
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
+  return { method: request.method, target: slash < 0 ? "/" : url.slice(slash) };
+}
+
+/** Runs once the response is sent (or the connection is gone): hooks, statsd, access log. */
+function completed(p: Pending, res: Response, bytes: number): void {
+  const { ctx, conn, ex } = p;
+  conn.end(ex, !ctx.alive());
+  const ms = performance.now() - p.started;
+  if (ctx.observer !== null) {
+    ctx.observer.after(p.request, res, ms).catch((e) => log.error("Exception in post_request", e));
+  }
+  if (p.line === null) return;
+  const bodyless = p.line.method === "HEAD" || res.status === 204 || res.status === 304;
+  access({
+    remoteAddr: p.info.remoteAddr.hostname,
+    method: p.line.method,
+    target: p.line.target,
+    // Deno's engine does not tell the request's HTTP version.
+    version: "HTTP/1.1",
+    status: res.status,
+    bytes: bodyless ? 0 : bytes,
+    durationMs: ms,
+    requestHeaders: p.request.headers,
+    responseHeaders: res.headers,
+    date: new Date(),
+    pid: Deno.pid,
+  });
+}

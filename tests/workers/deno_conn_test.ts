@@ -1,0 +1,86 @@
+/** @module Tests of EngineConnection's deadlines and drain (lib/workers/deno_conn.ts), no sockets. */
+
+import { assertEquals } from "../_assert.ts";
+import { EngineConnection } from "../../lib/workers/deno_conn.ts";
+import type { EngineServer } from "../../lib/internals.ts";
+
+/** A stand-in for Deno's connection server that records how it was closed. */
+function fakeServer() {
+  const calls: string[] = [];
+  let end!: (e: Error | null) => void;
+  const server: EngineServer = {
+    finished: new Promise((r) => end = r),
+    shutdown: () => {
+      calls.push("shutdown");
+      end(null);
+      return Promise.resolve();
+    },
+    adoptWebSocket: () => null,
+  };
+  return { server, calls };
+}
+
+const PEER: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 4000 };
+const LIMITS = { keepaliveMs: 2000, headMs: 5000 };
+const running = (now: number) => ({ now, stopping: false, stopDeadline: Infinity });
+
+function open() {
+  const conn = new EngineConnection(PEER, LIMITS);
+  const { server, calls } = fakeServer();
+  const done = conn.run(server);
+  return { conn, calls, done, t0: performance.now() };
+}
+
+Deno.test("EngineConnection.sweep() gives a new connection --keep-alive plus the head time", async () => {
+  const { conn, calls, done, t0 } = open();
+  conn.sweep(running(t0 + 6000));
+  assertEquals(calls, [], "within keep-alive + head time");
+  conn.sweep(running(t0 + 7100));
+  assertEquals(calls, ["shutdown"]);
+  await done;
+});
+
+Deno.test("EngineConnection.sweep() closes a kept-alive connection after --keep-alive idle", async () => {
+  const { conn, calls, done } = open();
+  const ex = conn.begin();
+  conn.sweep(running(performance.now() + 60_000));
+  assertEquals(calls, [], "a request in flight is not idle");
+  conn.end(ex, false);
+  const idle = performance.now();
+  conn.sweep(running(idle + 1500));
+  assertEquals(calls, []);
+  conn.sweep(running(idle + 2100));
+  assertEquals(calls, ["shutdown"]);
+  await done;
+});
+
+Deno.test("EngineConnection.sweep() kills a connection whose request waits on the client too long", () => {
+  const { conn, calls } = open();
+  const ex = conn.begin();
+  ex.wait("request body read", 1000);
+  conn.sweep(running(performance.now() + 500));
+  assertEquals(conn.abort.signal.aborted, false);
+  conn.sweep(running(performance.now() + 1500));
+  assertEquals([conn.abort.signal.aborted, calls], [true, []]);
+});
+
+Deno.test("EngineConnection drains on stop: Connection: close, idle time kept, graceful deadline", async () => {
+  const a = open();
+  const ex = a.conn.begin();
+  a.conn.sweep({ now: performance.now(), stopping: true, stopDeadline: performance.now() + 9000 });
+  assertEquals(a.calls, [], "the request in hand finishes");
+  a.conn.end(ex, true);
+  assertEquals(a.calls, ["shutdown"], "closed once its last response went out");
+  await a.done;
+  const b = open();
+  const stop = { stopping: true, stopDeadline: b.t0 + 3000 };
+  b.conn.sweep({ now: b.t0 + 2500, ...stop });
+  assertEquals(b.calls, [], "an idle connection keeps its idle time while the worker stops");
+  b.conn.sweep({ now: b.t0 + 3000, ...stop });
+  assertEquals(b.calls, ["shutdown"], "and closes at the graceful deadline at the latest");
+  await b.done;
+  const c = open();
+  c.conn.begin();
+  c.conn.sweep({ now: c.t0 + 3000, stopping: true, stopDeadline: c.t0 + 3000 });
+  assertEquals(c.conn.abort.signal.aborted, true, "a request still running at the deadline");
+});
