@@ -28,6 +28,10 @@ export interface Settings {
   timeout: number;
   graceful_timeout: number;
   keepalive: number;
+  header_timeout: number;
+  body_timeout: number;
+  body_min_rate: number;
+  write_timeout: number;
   limit_request_line: number;
   limit_request_fields: number;
   limit_request_field_size: number;

@@ -236,16 +236,22 @@ Deno.test("conformance(async): idle keep-alive connections close after --keep-al
   }
 });
 
-Deno.test("conformance(async): TERM closes idle keep-alive connections and exits", async () => {
+Deno.test("conformance(async): TERM drains an idle keep-alive connection: the next request is answered with Connection: close", async () => {
   const s = await startServer([APP, "-k", "async", "--keep-alive", "30"]);
   try {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
     await conn.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-    await readUntil(conn, (t) => t.endsWith("Hello, world!\n"));
+    const first = await readUntil(conn, (t) => t.endsWith("Hello, world!\n"));
+    assertStringIncludes(first.text, "keep-alive: timeout=30\r\n");
     s.signal("SIGTERM");
+    await s.waitFor(/Handling signal: term/);
+    await sleep(300); // the worker has stopped accepting; the client does not know yet
+    await conn.write(enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\n\r\n"));
     const r = await readUntil(conn, () => false, 5000);
     conn.close();
-    assert(r.closed, "the idle connection was closed by the stopping worker");
+    assertMatch(r.text, /^HTTP\/1\.1 200 OK\r\n/);
+    assertStringIncludes(r.text, "connection: close\r\n");
+    assert(r.closed, "then the connection closes");
     assertEquals((await s.exited).code, 0);
   } finally {
     await s.stop();
