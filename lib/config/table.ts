@@ -176,7 +176,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: 10,
     validate: "seconds",
     help: "Seconds a client gets to send a whole request head, counted from its first byte (from " +
-      "the accept on a new connection); a slower client gets 408 and a close. Capped at " +
+      "the accept on a new connection); a slower client gets 408 and a close. At most half of " +
       "`--timeout`; 0 leaves only that cap.",
   },
   {
@@ -187,7 +187,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: 10,
     validate: "seconds",
     help: "Seconds a request body gets from its first read, plus one second for every " +
-      "`--body-min-rate` bytes received; a slower upload gets 408 and a close. Capped at " +
+      "`--body-min-rate` bytes received; a slower upload gets 408 and a close. At most half of " +
       "`--timeout`; 0 leaves only that cap.",
   },
   {
@@ -208,7 +208,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: 10,
     validate: "seconds",
     help: "Seconds a response write may stay blocked on a client that does not read; the " +
-      "connection is then closed. Capped at `--timeout`; 0 leaves only that cap.",
+      "connection is then closed. At most half of `--timeout`; 0 leaves only that cap.",
   },
   {
     name: "limit_request_line",

@@ -90,11 +90,18 @@ export async function runAsyncWorker(w: WorkerBase): Promise<void> {
     pool.add(c);
     serveConnection(ctx, c).catch((e) => log.error("Error serving connection", e));
   };
-  /** Room for one more connection: free, or made by shedding once no other worker took it. */
+  let graced = false;
+  /**
+   * Room for one more connection: free, or made by shedding once no other worker took the
+   * waiting connection (after one grace period per wake-up, so a burst is shed at once).
+   */
   const makeRoom = async (fd: number): Promise<boolean> => {
     if (pool.conns.size < max) return true;
-    await sleep(SHED_GRACE_MS);
-    if (pool.conns.size < max) return true;
+    if (!graced) {
+      graced = true;
+      await sleep(SHED_GRACE_MS);
+      if (pool.conns.size < max) return true;
+    }
     if (!w.alive || sys.pollIn([fd], 0).length === 0) return false;
     return await pool.shed();
   };
@@ -102,6 +109,7 @@ export async function runAsyncWorker(w: WorkerBase): Promise<void> {
     while (w.alive) {
       const ready = await sys.pollInAsync([...w.boot.fds, w.wakeFd], POLL_MS);
       sys.drain(w.wakeFd);
+      graced = false;
       let starved = false;
       for (const fd of w.boot.fds) {
         if (!ready.includes(fd)) continue;

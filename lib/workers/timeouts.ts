@@ -26,25 +26,23 @@ export type TimeoutSettings = Pick<
 >;
 
 /**
- * Converts the settings to deadlines: each slow-client deadline is capped at `--timeout` (when
- * set; a setting of 0 leaves only that cap), so no single wait on a slow client outlasts the
+ * Converts the settings to deadlines: each slow-client deadline is capped at half of `--timeout`
+ * (when set; a setting of 0 leaves only that cap), so a slow client is cut well before the
  * heartbeat deadline.
  *
  * @example
  * ```ts
  * import { timeoutsOf } from "./timeouts.ts";
  * const t = timeoutsOf({
- *   timeout: 0, keepalive: 2, header_timeout: 10, body_timeout: 0, body_min_rate: 500,
+ *   timeout: 8, keepalive: 2, header_timeout: 10, body_timeout: 0, body_min_rate: 500,
  *   write_timeout: 3,
  * });
- * console.assert(t.head === 10_000 && t.body === Infinity && t.write === 3000 && t.idle === 2000);
+ * console.assert(t.head === 4000 && t.body === 4000 && t.write === 3000 && t.idle === 2000);
  * ```
  */
 export function timeoutsOf(s: TimeoutSettings): Timeouts {
-  const ms = (seconds: number): number => {
-    if (seconds <= 0) return s.timeout > 0 ? s.timeout * 1000 : Infinity;
-    return (s.timeout > 0 ? Math.min(seconds, s.timeout) : seconds) * 1000;
-  };
+  const cap = s.timeout > 0 ? s.timeout / 2 : Infinity;
+  const ms = (seconds: number): number => Math.min(seconds > 0 ? seconds : Infinity, cap) * 1000;
   return {
     head: ms(s.header_timeout),
     body: ms(s.body_timeout),

@@ -12,12 +12,12 @@ const BASE = {
   write_timeout: 10,
 };
 
-Deno.test("timeoutsOf() caps every slow-client deadline at --timeout", () => {
+Deno.test("timeoutsOf() caps every slow-client deadline at half of --timeout", () => {
   const t = timeoutsOf({ ...BASE, timeout: 4 });
-  assertEquals([t.head, t.body, t.write, t.idle], [4000, 4000, 4000, 2000]);
+  assertEquals([t.head, t.body, t.write, t.idle], [2000, 2000, 2000, 2000]);
   const loose = timeoutsOf({ ...BASE, timeout: 0, header_timeout: 0 });
   assertEquals([loose.head, loose.body, loose.write], [Infinity, 10_000, 10_000]);
-  assertEquals(timeoutsOf({ ...BASE, body_timeout: 0 }).body, 30_000, "0 leaves only the cap");
+  assertEquals(timeoutsOf({ ...BASE, body_timeout: 0 }).body, 15_000, "0 leaves only the cap");
 });
 
 Deno.test("bodyDeadline() extends the body's grace by one second per --body-min-rate bytes", () => {
