@@ -18,6 +18,7 @@ async function trickle(port: number, first: string, everyMs: number, giveUpMs: n
   const opened = performance.now();
   let text = "";
   let closed = false;
+  let closedAt = Infinity;
   const reading = (async () => {
     const buf = new Uint8Array(4096);
     try {
@@ -26,22 +27,20 @@ async function trickle(port: number, first: string, everyMs: number, giveUpMs: n
       }
     } catch { /* reset */ }
     closed = true;
+    closedAt = performance.now();
   })();
   try {
     await conn.write(enc.encode(first));
     while (!closed && performance.now() - opened < giveUpMs) {
       await sleep(everyMs);
-      if (!closed) await conn.write(enc.encode("x")).catch(() => closed = true);
+      if (!closed) await conn.write(enc.encode("x")).catch(() => {});
     }
-  } catch {
-    closed = true;
-  }
-  const lifetime = closed ? performance.now() - opened : Infinity;
+  } catch { /* the server closed first: the reader sees it */ }
   try {
     conn.close();
   } catch { /* closed */ }
   await reading;
-  return { lifetime, text };
+  return { lifetime: closedAt - opened, text };
 }
 
 /** Reads what the server sends until it closes; gives up after `ms`. */
