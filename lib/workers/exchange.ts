@@ -119,7 +119,7 @@ async function exchange(
   head: RequestHead,
   state: ConnState,
 ): Promise<boolean> {
-  const started = ctx.now();
+  const started = ctx.accessLog || ctx.observer !== null ? ctx.now() : 0;
   conn.phase("busy");
   const body = requestBody(ctx, conn, head);
   const origin = requestOrigin(head, conn.peer, heads.proxied, ctx.policy, conn.localName);

@@ -18,8 +18,10 @@ export interface HeadContext {
 }
 
 /** Bytes of one head as they arrive: the first chunk is used as it is, later ones are appended. */
+const EMPTY = new Uint8Array(0);
+
 class Accumulator {
-  #buf: Uint8Array = new Uint8Array(0);
+  #buf: Uint8Array = EMPTY;
   #len = 0;
   #owned = false;
 

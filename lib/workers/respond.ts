@@ -10,6 +10,7 @@ import {
   encodeResponseHead,
   LAST_CHUNK,
   type RequestHead,
+  type ResponseHeadInit,
   STATUS_TEXT,
 } from "../http/mod.ts";
 import type { FileBody } from "../file_response.ts";
@@ -165,7 +166,7 @@ export interface Written {
 export const SERVER = "denocorn";
 
 function encodeHead(ctx: ResponseContext, res: Response, length: number | null, keep: boolean) {
-  return encodeResponseHead({
+  const init: ResponseHeadInit = {
     status: res.status,
     statusText: res.statusText,
     headers: res.headers,
@@ -173,10 +174,11 @@ function encodeHead(ctx: ResponseContext, res: Response, length: number | null, 
     method: ctx.method,
     version: ctx.version,
     keepAlive: keep,
-    ...(ctx.keepAliveTimeout === undefined ? {} : { keepAliveTimeout: ctx.keepAliveTimeout }),
     date: ctx.date,
     server: SERVER,
-  });
+  };
+  if (ctx.keepAliveTimeout !== undefined) init.keepAliveTimeout = ctx.keepAliveTimeout;
+  return encodeResponseHead(init);
 }
 
 /** Writes status line, headers and body (one write for a body in hand, else streamed). */

@@ -154,7 +154,7 @@ export class SocketConnection implements Connection {
 
   phase(p: Phase): void {
     this.#phase = p;
-    this.#since = this.#opts.now();
+    if (p !== "busy") this.#since = this.#opts.now(); // the shedding order of waiting connections
   }
 
   watch(onGone: () => void): () => void {
