@@ -146,6 +146,48 @@ export const SETTINGS = [
     help: "Seconds to wait for the next request on a keep-alive connection.",
   },
   {
+    name: "header_timeout",
+    section: "Worker processes",
+    flags: ["--header-timeout"],
+    type: "float",
+    default: 10,
+    validate: "seconds",
+    help: "Seconds a client gets to send a whole request head, counted from its first byte (from " +
+      "the accept on a new connection); a slower client gets 408 and a close. At most half of " +
+      "`--timeout`; 0 leaves only that cap.",
+  },
+  {
+    name: "body_timeout",
+    section: "Worker processes",
+    flags: ["--body-timeout"],
+    type: "float",
+    default: 10,
+    validate: "seconds",
+    help: "Seconds a request body gets from its first read, plus one second for every " +
+      "`--body-min-rate` bytes received; a slower upload gets 408 and a close. At most half of " +
+      "`--timeout`; 0 leaves only that cap.",
+  },
+  {
+    name: "body_min_rate",
+    section: "Worker processes",
+    flags: ["--body-min-rate"],
+    type: "int",
+    default: 500,
+    validate: "count",
+    help: "Bytes per second that extend `--body-timeout` as a body arrives; 0 makes " +
+      "`--body-timeout` a deadline for the whole body.",
+  },
+  {
+    name: "write_timeout",
+    section: "Worker processes",
+    flags: ["--write-timeout"],
+    type: "float",
+    default: 10,
+    validate: "seconds",
+    help: "Seconds a response write may stay blocked on a client that does not read; the " +
+      "connection is then closed. At most half of `--timeout`; 0 leaves only that cap.",
+  },
+  {
     name: "limit_request_line",
     section: "Security",
     flags: ["--limit-request-line"],

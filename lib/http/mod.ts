@@ -19,11 +19,11 @@ export {
 } from "./parser.ts";
 export {
   bodyForbidden,
-  DateCache,
   encodeChunk,
   type EncodedHead,
   encodeResponseHead,
   errorResponse,
+  type ErrorResponseInit,
   httpDate,
   LAST_CHUNK,
   type ResponseFraming,

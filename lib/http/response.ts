@@ -23,7 +23,12 @@ export interface ResponseHeadInit {
   version: "1.0" | "1.1";
   /** Whether the server would keep the connection open. */
   keepAlive: boolean;
-  /** The `Date` value (see {@linkcode DateCache}). */
+  /**
+   * Seconds the server keeps an idle connection open; when given, a kept-alive response says
+   * `keep-alive: timeout=N` so client pools retire the connection before the server does.
+   */
+  keepAliveTimeout?: number;
+  /** The `Date` value, an IMF-fixdate (see {@linkcode httpDate}): the caller owns the clock. */
   date: string;
   /** The `Server` value, unless the app set one. */
   server: string;
@@ -105,7 +110,12 @@ export function encodeResponseHead(init: ResponseHeadInit): EncodedHead {
   if (lengthField !== null) text += `content-length: ${lengthField}\r\n`;
   if (chunkedField) text += "transfer-encoding: chunked\r\n";
   if (!keepAlive) text += "connection: close\r\n";
-  else if (version === "1.0") text += "connection: keep-alive\r\n";
+  else {
+    if (version === "1.0") text += "connection: keep-alive\r\n";
+    if (init.keepAliveTimeout !== undefined) {
+      text += `keep-alive: timeout=${Math.floor(init.keepAliveTimeout)}\r\n`;
+    }
+  }
   text += "\r\n";
   return { head: encodeText(text), framing, keepAlive };
 }
@@ -149,21 +159,30 @@ export function encodeChunk(data: Uint8Array): Uint8Array[] {
 /** The last chunk and an empty trailer section. */
 export const LAST_CHUNK: Uint8Array = encoder.encode("0\r\n\r\n");
 
+/** What {@linkcode errorResponse} writes besides the status. */
+export interface ErrorResponseInit {
+  /** The `Date` value, an IMF-fixdate (see {@linkcode httpDate}). */
+  date: string;
+  /** The body text; the reason phrase when omitted. */
+  message?: string;
+}
+
 /**
  * A whole error response that closes the connection: status line, a short plain-text body.
  *
  * @example
  * ```ts
  * import { errorResponse } from "./response.ts";
- * const text = new TextDecoder().decode(errorResponse(400, "Bad Request: bare LF"));
+ * const date = "Tue, 24 Nov 2026 12:00:00 GMT";
+ * const text = new TextDecoder().decode(errorResponse(400, { date, message: "bare LF" }));
  * console.assert(text.startsWith("HTTP/1.1 400 Bad Request\r\n") && text.endsWith("bare LF\n"));
  * ```
  */
-export function errorResponse(status: number, message?: string): Uint8Array {
+export function errorResponse(status: number, init: ErrorResponseInit): Uint8Array {
   const reason = STATUS_TEXT[status] ?? "Error";
-  const body = `${(message ?? reason).replace(/[^\x20-\x7e]/g, "?")}\n`;
+  const body = `${(init.message ?? reason).replace(/[^\x20-\x7e]/g, "?")}\n`;
   return encoder.encode(
-    `HTTP/1.1 ${status} ${reason}\r\ndate: ${httpDate(new Date())}\r\nserver: denocorn\r\n` +
+    `HTTP/1.1 ${status} ${reason}\r\ndate: ${init.date}\r\nserver: denocorn\r\n` +
       `content-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
       `connection: close\r\n\r\n${body}`,
   );
@@ -180,30 +199,4 @@ export function errorResponse(status: number, message?: string): Uint8Array {
  */
 export function httpDate(date: Date): string {
   return date.toUTCString();
-}
-
-/**
- * The `Date` value, formatted once per second.
- *
- * @example
- * ```ts
- * import { DateCache } from "./response.ts";
- * const dates = new DateCache();
- * console.assert(dates.now().endsWith(" GMT"));
- * ```
- */
-export class DateCache {
-  #second = -1;
-  #text = "";
-
-  /** The current time as an IMF-fixdate, reformatted when the second changes. */
-  now(): string {
-    const ms = Date.now();
-    const second = Math.floor(ms / 1000);
-    if (second !== this.#second) {
-      this.#second = second;
-      this.#text = httpDate(new Date(second * 1000));
-    }
-    return this.#text;
-  }
 }

@@ -142,6 +142,20 @@ export function read(fd: number, buf: Uint8Array): number {
   }
 }
 
+/**
+ * Sends as much of `data` as the socket takes (no SIGPIPE) and returns that count: with
+ * SO_SNDTIMEO set, a partial count when the timeout passed mid-way. Throws SysError (EAGAIN = the
+ * timeout passed with nothing sent, EPIPE, ECONNRESET).
+ */
+export function send(fd: number, data: Uint8Array): number {
+  for (;;) {
+    const n = Number(libc().send(fd, data, sz(data.byteLength), MSG.NOSIGNAL));
+    if (n >= 0) return n;
+    const e = errno();
+    if (e !== ERRNO.EINTR) throw new SysError("send", e);
+  }
+}
+
 /** Writes all of `data` to a socket (no SIGPIPE). Throws SysError (EAGAIN = timed out, EPIPE). */
 export function writeAll(fd: number, data: Uint8Array): void {
   let off = 0;

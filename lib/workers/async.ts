@@ -1,105 +1,135 @@
 /**
  * @module The async worker: many keep-alive connections per process. It accepts from the shared
  * listening fds itself (poll + accept4 through lib/sys, so a connection is only ever taken when
- * there is room for it) and hands each accepted fd to node:net, bounded by --worker-connections.
+ * there is room for it, made by shedding idle or slow connections) and hands each accepted fd to
+ * node:net, bounded by --worker-connections. On stop it drains: no connection is cut mid-request.
  */
 
 import net from "node:net";
-import { localAddrText } from "../address.ts";
-import { DateCache } from "../http/mod.ts";
-import { accessLogEnabled, log } from "../log.ts";
+import { log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
-import { AsyncConnection, type AsyncContext } from "./async_conn.ts";
 import { denoEngineFor, runDenoWorker } from "./async_deno.ts";
 import type { WorkerBase } from "./base.ts";
-import { clientPolicy } from "./client.ts";
+import { exchangeContext, listenerNames, peerAddr } from "./context.ts";
+import { serveConnection } from "./exchange.ts";
+import { SocketConnection, type SocketOptions } from "./socket_io.ts";
 
 /** Longest wait in poll: the loop looks at `alive` at least this often. */
 const POLL_MS = 1000;
+/** The sweep: heartbeat, deadlines, drain. */
+const SWEEP_MS = 250;
+/** A full worker waits this long before shedding, so a worker with room can take the connection. */
+const SHED_GRACE_MS = 25;
+/** A full worker with nothing to shed waits for room this long before polling again. */
+const ROOM_WAIT_MS = 250;
 
-function peerAddr(remote: sys.SockAddr): Deno.Addr {
-  return remote.transport === "tcp"
-    ? { transport: "tcp", hostname: remote.hostname, port: remote.port }
-    : { transport: "unix", path: remote.path };
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
-function context(w: WorkerBase): AsyncContext {
-  const { settings } = w;
-  return {
-    app: w.app,
-    limits: {
-      requestLine: settings.limit_request_line,
-      fields: settings.limit_request_fields,
-      fieldSize: settings.limit_request_field_size,
-    },
-    dates: new DateCache(),
-    keepalive: settings.keepalive,
-    headTimeout: Math.max(1, Math.min(settings.timeout || 30, 30)),
-    accessLog: accessLogEnabled(),
-    observer: w.observer,
-    policy: clientPolicy(settings),
-    alive: () => w.alive,
-    countRequest: () => w.countRequest(),
-  };
+/** The connections of one async worker and the room among them. */
+class Pool {
+  readonly conns = new Set<SocketConnection>();
+  #roomFreed: (() => void) | null = null;
+
+  add(c: SocketConnection): void {
+    this.conns.add(c);
+    void c.closed.then(() => {
+      this.conns.delete(c);
+      const r = this.#roomFreed;
+      this.#roomFreed = null;
+      r?.();
+    });
+  }
+
+  /** Resolves when a connection closes, or after `ms`. */
+  room(ms: number): Promise<void> {
+    return Promise.race([new Promise<void>((r) => this.#roomFreed = r), sleep(ms)]);
+  }
+
+  /** Drops the idle or slow connection that has waited longest; false when there is none. */
+  async shed(): Promise<boolean> {
+    let victim: SocketConnection | null = null;
+    let best: [number, number] = [Infinity, Infinity];
+    for (const c of this.conns) {
+      const o = c.shedOrder();
+      if (o !== null && (o[0] < best[0] || (o[0] === best[0] && o[1] < best[1]))) {
+        victim = c;
+        best = o;
+      }
+    }
+    if (victim === null) return false;
+    log.debug("Closing the longest-waiting idle or slow connection: --worker-connections reached");
+    victim.destroy();
+    await victim.closed;
+    return true;
+  }
 }
 
 /** Runs the async loop until the worker is told to stop, then drains its connections. */
 export async function runAsyncWorker(w: WorkerBase): Promise<void> {
   const engine = denoEngineFor(w);
   if (engine !== null) return await runDenoWorker(w, engine);
-  const ctx = context(w);
-  const maxConns = w.settings.worker_connections;
-  const conns = new Set<AsyncConnection>();
-  const names = new Map(w.boot.fds.map((fd) => [fd, localAddrText(fd)]));
-  let roomFreed: (() => void) | null = null;
-  const closeIdle = () => {
-    for (const c of conns) c.closeIfIdle();
-  };
-  w.onStop(closeIdle);
+  const ctx = exchangeContext(w, { className: "-k async", persistent: true });
+  const max = w.settings.worker_connections;
+  const nameOf = listenerNames(w.boot.fds);
+  const pool = new Pool();
+  const opts: SocketOptions = { writeTimeout: ctx.timeouts.write, now: ctx.now };
+  let drainAt = Infinity;
   const beat = setInterval(() => {
     w.notify();
-    const now = performance.now();
-    for (const c of conns) c.expire(now);
-    if (!w.alive) closeIdle();
-  }, 250);
-  const serve = (conn: sys.Accepted, listener: number) => {
-    const sock = new net.Socket({ fd: conn.fd, readable: true, writable: true });
-    const c = new AsyncConnection(
-      ctx,
-      sock,
-      peerAddr(conn.remote),
-      names.get(listener) ?? "localhost",
-    );
-    conns.add(c);
-    c.serve().finally(() => {
-      conns.delete(c);
-      if (!w.alive) closeIdle();
-      roomFreed?.();
+    const now = ctx.now();
+    if (!w.alive && drainAt === Infinity) drainAt = now + w.settings.graceful_timeout * 1000;
+    for (const c of pool.conns) c.expire(now, drainAt);
+  }, SWEEP_MS);
+  const serve = (accepted: sys.Accepted, listener: number) => {
+    const sock = new net.Socket({
+      fd: accepted.fd,
+      readable: true,
+      writable: true,
+      allowHalfOpen: true,
     });
+    const c = new SocketConnection(sock, peerAddr(accepted.remote), nameOf(listener), opts);
+    pool.add(c);
+    serveConnection(ctx, c).catch((e) => log.error("Error serving connection", e));
+  };
+  let graced = false;
+  /**
+   * Room for one more connection: free, or made by shedding once no other worker took the
+   * waiting connection (after one grace period per wake-up, so a burst is shed at once).
+   */
+  const makeRoom = async (fd: number): Promise<boolean> => {
+    if (pool.conns.size < max) return true;
+    if (!graced) {
+      graced = true;
+      await sleep(SHED_GRACE_MS);
+      if (pool.conns.size < max) return true;
+    }
+    if (!w.alive || sys.pollIn([fd], 0).length === 0) return false;
+    return await pool.shed();
   };
   try {
     while (w.alive) {
-      if (conns.size >= maxConns) {
-        // Full: leave new connections in the kernel backlog for other workers.
-        await new Promise<void>((r) => roomFreed = r);
-        roomFreed = null;
-        continue;
-      }
       const ready = await sys.pollInAsync([...w.boot.fds, w.wakeFd], POLL_MS);
       sys.drain(w.wakeFd);
+      graced = false;
+      let starved = false;
       for (const fd of w.boot.fds) {
         if (!ready.includes(fd)) continue;
-        while (w.alive && conns.size < maxConns) {
+        while (w.alive) {
+          if (!await makeRoom(fd)) {
+            starved = pool.conns.size >= max;
+            break;
+          }
           const conn = sys.accept(fd);
           if (conn === null) break;
           serve(conn, fd);
         }
       }
+      // Full of requests in hand: leave new connections in the shared backlog for a while.
+      if (starved) await pool.room(ROOM_WAIT_MS);
     }
-    while (conns.size > 0) {
-      closeIdle();
-      await new Promise<void>((r) => roomFreed = r);
-    }
+    while (pool.conns.size > 0) await pool.room(POLL_MS);
   } finally {
     clearInterval(beat);
   }

@@ -1,26 +1,19 @@
 /** @module A request body read on demand from any byte source, framed by Content-Length or chunked. */
 
 import { ChunkedDecoder, type Framing, HttpParseError } from "../http/mod.ts";
-
-/** Where body bytes come from: a blocking fd (sync worker) or a socket reader (async worker). */
-export interface ByteSource {
-  /** The next bytes, or null when the peer closed. */
-  read(): Uint8Array | null | Promise<Uint8Array | null>;
-  /** Puts back bytes that follow the body (the next pipelined request). */
-  unshift(bytes: Uint8Array): void;
-}
+import { type ByteSource, ClientTimeout } from "./io.ts";
 
 /**
- * The error the app's body stream fails with when the body is malformed or ends early. `status`
- * is what the client gets if no response has started (400 for bad framing, 408 never: a client
- * that hung up gets nothing).
+ * The error the app's body stream fails with when the body is malformed, ends early or comes too
+ * slowly. `status` is what the client gets if no response has started: 400 for bad framing or a
+ * body cut short, 408 for a body slower than its deadline (its `cause` is the adapter's error).
  */
 export class BodyEndedError extends Error {
   /** The status to answer with. */
   readonly status: number;
   /** Creates the error; `status` defaults to 400. */
-  constructor(message: string, status = 400) {
-    super(message);
+  constructor(message: string, status = 400, options?: ErrorOptions) {
+    super(message, options);
     this.name = "BodyEndedError";
     this.status = status;
   }
@@ -34,30 +27,43 @@ export function bodyError(e: unknown): BodyEndedError | null {
   return null;
 }
 
-/** Reads one request body; `onFirstRead` runs before the first read (sends `100 Continue`). */
+/** How a {@linkcode RequestBody} reads. */
+export interface BodyOptions {
+  /** Runs before the first read: sends `100 Continue` when the client expects it. */
+  onFirstRead: (() => void | Promise<void>) | null;
+  /** The deadline for the next read (worker clock, ms), given the body bytes delivered so far. */
+  deadline: (bytesRead: number) => number;
+}
+
+/** Reads one request body from `source`, within the deadlines `options` gives. */
 export class RequestBody {
   #source: ByteSource;
   #remaining: number;
   #decoder: ChunkedDecoder | null;
   #onFirstRead: (() => void | Promise<void>) | null;
+  #deadline: (bytesRead: number) => number;
   /** True once the body has been read to its end. */
   done: boolean;
   /** True when the connection cannot be reused (body ended early, bad framing, read error). */
   broken = false;
   /** Body bytes delivered so far. */
   bytesRead = 0;
+  /** Why reading from the source failed (its `cause` is the adapter's error), if it did. */
+  failure: BodyEndedError | null = null;
 
   /** Creates the reader for `framing` over `source`. */
-  constructor(
-    source: ByteSource,
-    framing: Framing,
-    onFirstRead: (() => void | Promise<void>) | null,
-  ) {
+  constructor(source: ByteSource, framing: Framing, options: BodyOptions) {
     this.#source = source;
     this.#remaining = framing.type === "length" ? framing.length : 0;
     this.#decoder = framing.type === "chunked" ? new ChunkedDecoder() : null;
-    this.#onFirstRead = onFirstRead;
+    this.#onFirstRead = options.onFirstRead;
+    this.#deadline = options.deadline;
     this.done = framing.type === "none" || (framing.type === "length" && framing.length === 0);
+  }
+
+  /** True while the client still waits for `100 Continue` for a body nobody read yet. */
+  get continuePending(): boolean {
+    return this.#onFirstRead !== null && !this.done;
   }
 
   async #read(): Promise<Uint8Array> {
@@ -68,10 +74,15 @@ export class RequestBody {
     }
     let got: Uint8Array | null;
     try {
-      got = await this.#source.read();
+      got = await this.#source.read(this.#deadline(this.bytesRead));
     } catch (e) {
       this.broken = true;
-      throw new BodyEndedError(`Cannot read the request body: ${(e as Error).message}`);
+      this.failure = e instanceof ClientTimeout
+        ? new BodyEndedError("Request body did not arrive in time", 408, { cause: e })
+        : new BodyEndedError(`Cannot read the request body: ${(e as Error).message}`, 400, {
+          cause: e,
+        });
+      throw this.failure;
     }
     if (got === null) {
       this.broken = true;

@@ -1,119 +1,94 @@
-/** @module One HTTP exchange over a blocking socket: read the head, call the app, write the response. */
+/**
+ * @module The HTTP exchange every worker class on denocorn's parser shares: read heads off a
+ * {@linkcode Connection}, call the app, write the responses, decide keep-alive, sort failures by
+ * their type. It never touches a socket or a clock of its own: the class's adapter does the I/O.
+ */
 
 import type { FetchHandler } from "../app.ts";
-import {
-  type DateCache,
-  encodeResponseHead,
-  errorResponse,
-  HttpParseError,
-  type Limits,
-  parseHead,
-  type RequestHead,
-} from "../http/mod.ts";
+import { errorResponse, HttpParseError, type RequestHead } from "../http/mod.ts";
+import { fileBodyOf } from "../file_response.ts";
 import { log } from "../log.ts";
-import * as sys from "../sys/mod.ts";
-import { bodyError, type ByteSource, RequestBody } from "./body.ts";
-import { type ClientPolicy, readPreamble, requestOrigin } from "./client.ts";
-import { type FileBody, fileBodyOf } from "../file_response.ts";
+import { bodyError, RequestBody } from "./body.ts";
+import { requestOrigin } from "./client.ts";
+import type { DateCache } from "./dates.ts";
+import { type HeadContext, HeadReader } from "./head.ts";
+import { type ByteSink, ClientGone, ClientTimeout, type Connection } from "./io.ts";
 import {
   logAccess,
   planBody,
   type RequestObserver,
-  type ResponseContext,
   runApp,
-  SERVER,
+  writeFileResponse,
   writeResponse,
   type Written,
 } from "./respond.ts";
+import { bodyDeadline } from "./timeouts.ts";
 
 /** What every exchange of one worker shares. */
-export interface ExchangeContext {
+export interface ExchangeContext extends HeadContext {
   app: FetchHandler;
-  limits: Limits;
-  /** Seconds a blocking read or write may take, and the bound on reading a whole head. */
-  ioTimeout: number;
-  /** `host:port` of the listener, used as the URL authority when a request has no Host. */
-  serverName: (fd: number) => string;
-  dates: DateCache;
-  /** Reused buffer for reading request heads. */
-  buf: Uint8Array;
-  accessLog: boolean;
   observer: RequestObserver | null;
-  policy: ClientPolicy;
+  accessLog: boolean;
+  dates: DateCache;
+  /** Whether a connection may carry more than one request (false: one request, then close). */
+  persistent: boolean;
+  /** The worker class as log lines name it, e.g. `-k sync`. */
+  className: string;
+  /** False once the worker is stopping: every response then says `Connection: close`. */
+  alive: () => boolean;
+  /** Counts a request about to be answered; false when it is the worker's last (max-requests). */
+  countRequest: () => boolean;
 }
 
-const READ_SIZE = 64 * 1024;
-const DISCARD_LIMIT = 1024 * 1024;
-const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
+/** The interim response to `Expect: 100-continue`, sent when the app starts reading the body. */
+export const CONTINUE: Uint8Array = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
+/** Unread request body bytes a kept-alive connection reads past; a longer body closes it. */
+export const DISCARD_LIMIT = 1024 * 1024;
 
-/** Body bytes from a blocking fd, after what was read along with the head. */
-class BlockingSource implements ByteSource {
-  #fd: number;
-  #held: Uint8Array[] = [];
-  constructor(fd: number, leftover: Uint8Array) {
-    this.#fd = fd;
-    if (leftover.byteLength > 0) this.#held.push(leftover);
-  }
-  read(): Uint8Array | null {
-    const held = this.#held.shift();
-    if (held !== undefined) return held;
-    const buf = new Uint8Array(READ_SIZE);
-    const n = sys.read(this.#fd, buf);
-    return n === 0 ? null : buf.subarray(0, n);
-  }
-  unshift(bytes: Uint8Array): void {
-    if (bytes.byteLength > 0) this.#held.unshift(bytes);
-  }
+/** What the connection loop learns from each exchange. */
+interface ConnState {
+  /** A response head went out for the request in hand (an error page would corrupt it). */
+  responded: boolean;
+  /** The peer may still be sending (an unread body, a rejected request): close lingering. */
+  linger: boolean;
 }
 
-interface ReadHead {
-  head: RequestHead;
-  rest: Uint8Array;
-  /** The client a PROXY preamble named, if any. */
-  proxied: { address: string; port: number } | null;
-}
-
-/** Reads until a whole head parses; null when the client closed or sent nothing in time. */
-function readHead(ctx: ExchangeContext, fd: number, peerIp: string): ReadHead | null {
-  let buf = ctx.buf;
-  let filled = 0;
-  let start = -1; // where the request starts, once the PROXY preamble (if any) is read
-  let proxied: ReadHead["proxied"] = null;
-  const deadline = performance.now() + ctx.ioTimeout * 1000;
-  for (;;) {
-    if (filled === buf.byteLength) {
-      const bigger = new Uint8Array(buf.byteLength * 2);
-      bigger.set(buf);
-      buf = bigger;
+/** Serves one connection: requests in turn while both sides keep it, then closes it. */
+export async function serveConnection(ctx: ExchangeContext, conn: Connection): Promise<void> {
+  const heads = new HeadReader(ctx, conn);
+  const state: ConnState = { responded: false, linger: false };
+  try {
+    for (let first = true;; first = false) {
+      const head = await heads.next(first);
+      if (head === null) break;
+      state.responded = false;
+      if (!await exchange(ctx, conn, heads, head, state)) break;
     }
-    const n = sys.read(fd, buf.subarray(filled));
-    if (n === 0) return null; // closed before a whole head: nothing to answer
-    filled += n;
-    if (start < 0) {
-      const pre = readPreamble(buf.subarray(0, filled), ctx.policy, peerIp);
-      if (pre === null) continue;
-      start = pre === "plain" ? 0 : pre.consumed;
-      proxied = pre === "plain" ? null : pre.client;
+  } catch (e) {
+    const { status, message, linger } = triage(e);
+    state.linger = linger;
+    if (status !== null && !state.responded) {
+      const date = ctx.dates.now();
+      await writeQuietly(conn.sink, errorResponse(status, message ? { date, message } : { date }));
     }
-    const head = parseHead(buf.subarray(start, filled), ctx.limits);
-    if (head !== null) return { head, rest: buf.slice(start + head.headLength, filled), proxied };
-    if (performance.now() > deadline) return null;
+  } finally {
+    await conn.close(state.linger);
   }
-}
-
-function remoteAddr(remote: sys.SockAddr): Deno.Addr {
-  return remote.transport === "tcp"
-    ? { transport: "tcp", hostname: remote.hostname, port: remote.port }
-    : { transport: "unix", path: remote.path };
 }
 
 /** Builds the fetch Request, or returns the status to answer when Deno refuses the method. */
-export function buildRequest(url: string, head: RequestHead, body: RequestBody): Request | number {
+export function buildRequest(
+  url: string,
+  head: RequestHead,
+  body: RequestBody,
+  signal: AbortSignal,
+): Request | number {
   const hasBody = !body.done && head.method !== "GET" && head.method !== "HEAD";
   try {
     return new Request(url, {
       method: head.method,
       headers: head.headers,
+      signal,
       body: hasBody ? body.stream() : null,
       ...(hasBody ? { duplex: "half" } : {}),
     } as RequestInit);
@@ -123,119 +98,146 @@ export function buildRequest(url: string, head: RequestHead, body: RequestBody):
   }
 }
 
-/** Serves one connection: one request, then close (the sync worker's contract). */
-export async function serveConnection(
+function requestBody(ctx: ExchangeContext, conn: Connection, head: RequestHead): RequestBody {
+  let start = -1;
+  return new RequestBody(conn.source, head.framing, {
+    onFirstRead: head.expectContinue && head.version === "1.1"
+      ? () => conn.sink.write(CONTINUE)
+      : null,
+    deadline: (bytes) => {
+      if (start < 0) start = ctx.now();
+      return bodyDeadline(ctx.timeouts, start, bytes);
+    },
+  });
+}
+
+/** One request and its response; true when the connection carries on. */
+async function exchange(
   ctx: ExchangeContext,
-  conn: sys.Accepted,
-  listener: number,
-): Promise<void> {
-  const fd = conn.fd;
-  const started = performance.now();
+  conn: Connection,
+  heads: HeadReader,
+  head: RequestHead,
+  state: ConnState,
+): Promise<boolean> {
+  const started = ctx.accessLog || ctx.observer !== null ? ctx.now() : 0;
+  conn.phase("busy");
+  const body = requestBody(ctx, conn, head);
+  const origin = requestOrigin(head, conn.peer, heads.proxied, ctx.policy, conn.localName);
+  const abort = new AbortController();
+  const request = buildRequest(origin.url, head, body, abort.signal);
+  if (typeof request === "number") {
+    state.responded = true;
+    state.linger = true;
+    await conn.sink.write(errorResponse(request, { date: ctx.dates.now() }));
+    return false;
+  }
   let done!: () => void;
   const completed = new Promise<void>((r) => done = r);
-  let sent = false;
-  const sink = {
-    write: (b: Uint8Array) => {
-      sent = true;
-      sys.writeAll(fd, b);
-    },
-  };
+  const info: Deno.ServeHandlerInfo = { remoteAddr: origin.remoteAddr, completed };
+  const unwatch = conn.watch(() => abort.abort());
+  let finished = false;
   try {
-    const peer = remoteAddr(conn.remote);
-    const got = readHead(ctx, fd, peer.transport === "tcp" ? peer.hostname : "");
-    if (got === null) return;
-    const { head, rest } = got;
-    const body = new RequestBody(
-      new BlockingSource(fd, rest),
-      head.framing,
-      head.expectContinue && head.version === "1.1" ? () => sys.writeAll(fd, CONTINUE) : null,
-    );
-    const origin = requestOrigin(head, peer, got.proxied, ctx.policy, ctx.serverName(listener));
-    const request = buildRequest(origin.url, head, body);
-    if (typeof request === "number") {
-      sys.writeAll(fd, errorResponse(request));
-      return;
-    }
-    const info: Deno.ServeHandlerInfo = { remoteAddr: origin.remoteAddr, completed };
     await ctx.observer?.before(request);
-    const res = await runApp(ctx.app, request, info);
-    const date = ctx.dates.now();
-    const rctx = { method: head.method, version: head.version, keepAlive: false, date };
-    const file = fileBodyOf(res);
-    const written = file !== null
-      ? await sendFile(fd, rctx, res, file)
-      : await writeResponse(sink, rctx, res, await planBody(res));
-    if (!body.done && !body.broken) await body.discard(DISCARD_LIMIT);
-    await ctx.observer?.after(request, res, performance.now() - started);
-    if (ctx.accessLog) {
-      logAccess(head, origin.remoteAddr, request, res, written.bytes, started);
-    }
-  } catch (e) {
-    handleError(fd, e, sent);
+    const res = refuseUpgrade(ctx, head, await runApp(ctx.app, request, info));
+    if (body.failure?.cause instanceof ClientGone) throw body.failure; // nobody left to answer
+    const written = await respond(ctx, conn, head, body, res, state);
+    let keep = written.keepAlive;
+    if (!body.done) keep = keep && await body.discard(DISCARD_LIMIT);
+    state.linger = !body.done && !body.broken;
+    await ctx.observer?.after(request, res, ctx.now() - started);
+    if (ctx.accessLog) logAccess(head, origin.remoteAddr, request, res, written.bytes, started);
+    finished = true;
+    return keep;
   } finally {
+    unwatch();
+    if (!finished) abort.abort(); // the connection is torn down under the app
     done();
-    sys.close(fd);
   }
 }
 
-function handleError(fd: number, e: unknown, responded: boolean): void {
+/** Writes the app's response with the keep-alive decision made before its head goes out. */
+async function respond(
+  ctx: ExchangeContext,
+  conn: Connection,
+  head: RequestHead,
+  body: RequestBody,
+  res: Response,
+  state: ConnState,
+): Promise<Written> {
+  const last = !ctx.countRequest();
+  // A client still waiting for 100 Continue may send its body any time: the answer closes.
+  const keepAlive = ctx.persistent && head.keepAlive && !last && ctx.alive() &&
+    !body.broken && !body.continuePending;
+  const rctx = {
+    method: head.method,
+    version: head.version,
+    keepAlive,
+    keepAliveTimeout: ctx.timeouts.idle / 1000,
+    date: ctx.dates.now(),
+  };
+  const sink: ByteSink = {
+    write: (b) => {
+      state.responded = true;
+      return conn.sink.write(b);
+    },
+  };
+  const file = conn.sendFile === undefined ? null : fileBodyOf(res);
+  if (file !== null) {
+    return await writeFileResponse(sink, conn.sendFile!.bind(conn), rctx, res, file);
+  }
+  return await writeResponse(sink, rctx, res, await planBody(res));
+}
+
+/**
+ * A WebSocket handshake the app accepted (101) cannot be carried out on denocorn's own engine:
+ * refuse it with 501 Not Implemented (the server lacks the feature; 426 would wrongly tell the
+ * client to upgrade, which it just asked to do) and say where WebSockets work.
+ */
+function refuseUpgrade(ctx: ExchangeContext, head: RequestHead, res: Response): Response {
+  if (res.status !== 101) return res;
+  log.error(
+    `Cannot switch protocols for ${head.method} ${head.target}: ${ctx.className} runs ` +
+      "denocorn's own HTTP engine, which has no WebSocket support; serve WebSockets with " +
+      "-k async on Deno's HTTP engine. Answered 501",
+  );
+  return new Response("WebSocket upgrades are not supported by this server's worker class\n", {
+    status: 501,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
+/** How a failed exchange ends: the status to answer (when nothing went out yet), and the close. */
+export interface Outcome {
+  status: number | null;
+  message?: string;
+  linger: boolean;
+}
+
+/** Sorts a failure by its type (never by its message): what to log, answer and how to close. */
+export function triage(e: unknown): Outcome {
   const bad = bodyError(e);
   if (bad !== null) {
     log.debug(`Request body failed: ${bad.message}`);
-    if (!responded) {
-      try {
-        sys.writeAll(fd, errorResponse(bad.status, bad.message));
-      } catch { /* the client is gone */ }
-    }
-    return;
+    return { status: bad.cause instanceof ClientGone ? null : bad.status, linger: false };
   }
   if (e instanceof HttpParseError) {
     log.debug(`Invalid request: ${e.message}`);
-    try {
-      sys.writeAll(fd, errorResponse(e.status, e.message));
-    } catch { /* the client is gone */ }
-    return;
+    return { status: e.status, message: e.message, linger: true };
   }
-  if (e instanceof sys.SysError) {
-    const quiet = e.code === "EPIPE" || e.code === "ECONNRESET" || e.code === "EAGAIN";
-    if (quiet) log.debug(`Ignoring ${e.code} on client socket`);
-    else log.error("Socket error processing request", e);
-    return;
+  if (e instanceof ClientTimeout) {
+    log.debug(`Closing a slow client: ${e.message}`);
+    return { status: e.phase === "head" ? 408 : null, linger: false };
+  }
+  if (e instanceof ClientGone) {
+    log.debug(`Client went away: ${e.message}`);
+    return { status: null, linger: false };
   }
   log.error("Error processing request", e);
+  return { status: 500, linger: true };
 }
 
-/** Sends a {@linkcode fileResponse} body with sendfile(2): the kernel copies file to socket. */
-async function sendFile(
-  fd: number,
-  ctx: ResponseContext,
-  res: Response,
-  file: FileBody,
-): Promise<Written> {
-  await res.body?.cancel(); // the streaming fallback is not needed: nothing was opened yet
-  const { head, framing } = encodeResponseHead({
-    status: res.status,
-    statusText: res.statusText,
-    headers: res.headers,
-    bodyLength: file.size,
-    ...ctx,
-    server: SERVER,
-  });
-  sys.writeAll(fd, head);
-  if (framing === "none") return { bytes: 0, keepAlive: false };
-  const inFd = sys.openRead(file.path);
-  let sent = 0;
+async function writeQuietly(sink: ByteSink, bytes: Uint8Array): Promise<void> {
   try {
-    while (sent < file.size) {
-      const n = sys.sendfile(fd, inFd, BigInt(sent), Math.min(file.size - sent, 1 << 30));
-      if (n === 0) break; // the file shrank: the client sees a short body and a close
-      sent += n;
-    }
-  } finally {
-    sys.close(inFd);
-  }
-  if (sent !== file.size) {
-    log.error(`File "${file.path}" sent ${sent} of ${file.size} bytes: closing the connection`);
-  }
-  return { bytes: sent, keepAlive: false };
+    await sink.write(bytes);
+  } catch { /* the client is gone or too slow: nothing more to tell it */ }
 }

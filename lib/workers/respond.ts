@@ -1,4 +1,7 @@
-/** @module The app seam shared by every worker class: call the app safely, plan the response body. */
+/**
+ * @module The app seam shared by every worker class: call the app safely, plan the response body,
+ * write the response (in one write when the body is in hand, else streamed as it is produced).
+ */
 
 import type { FetchHandler } from "../app.ts";
 import {
@@ -7,10 +10,13 @@ import {
   encodeResponseHead,
   LAST_CHUNK,
   type RequestHead,
+  type ResponseHeadInit,
   STATUS_TEXT,
 } from "../http/mod.ts";
+import type { FileBody } from "../file_response.ts";
 import { access, log } from "../log.ts";
 import { bodyError, concat } from "./body.ts";
+import type { ByteSink } from "./io.ts";
 
 /** The 500 every failed app call turns into (the stack goes to the error log, never the client). */
 export function internalError(): Response {
@@ -61,14 +67,18 @@ export interface RequestObserver {
   after(request: Request, response: Response, durationMs: number): Promise<void>;
 }
 
-/** How a response body will be sent: a known length (all chunks in hand) or a stream. */
+type Read = ReadableStreamReadResult<Uint8Array>;
+
+/** How a response body will be sent: all in hand (known length) or streamed as produced. */
 export interface BodyPlan {
-  /** Total length when known (all of it is in `chunks`), or the app's Content-Length, else null. */
+  /** Total length when all of it is in `chunks`, else the app's Content-Length, else null. */
   length: number | null;
   /** Chunks already read, in order. */
   chunks: Uint8Array[];
   /** The rest of the body, or null when `chunks` is all of it. */
   reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  /** A read of `reader` already started and not settled yet. */
+  pending: Promise<Read> | null;
   /** The app's own Content-Length, when it set one. */
   declared: number | null;
 }
@@ -89,37 +99,48 @@ function declaredLength(res: Response): number | null {
   return Number(cl);
 }
 
+/** Microtask turns a read may take and still count as "in hand" (a Blob's stream takes 5). */
+const SETTLE_TICKS = 8;
+/** Chunks read ahead before the head is decided: an in-memory body is one chunk. */
+const IN_HAND_CHUNKS = 2;
+
+async function settlesSoon(p: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  p.then(() => settled = true, () => settled = true);
+  for (let i = 0; i < SETTLE_TICKS && !settled; i++) await null;
+  return settled;
+}
+
 /**
- * Reads up to two chunks of the body: an in-memory body (string, bytes, JSON) finishes within
- * them, so its length is known and it goes out in one write; anything longer is streamed.
+ * Reads what the body has ready, up to two chunks: an in-memory body (string, bytes, JSON) ends
+ * within a few microtasks, so its length is known and it goes out in one write. A read that has
+ * to wait (an SSE event not produced yet) ends the plan: the head and what is in hand go out at
+ * once, and the rest is streamed as the app produces it.
  */
 export async function planBody(res: Response): Promise<BodyPlan> {
   const declared = declaredLength(res);
-  if (res.body === null) return { length: 0, chunks: [], reader: null, declared };
+  if (res.body === null) return { length: 0, chunks: [], reader: null, pending: null, declared };
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
-  for (let i = 0; i < 2; i++) {
-    const r = await reader.read();
-    if (r.done) {
-      const length = chunks.reduce((n, c) => n + c.byteLength, 0);
-      return { length, chunks, reader: null, declared };
+  let size = 0;
+  try {
+    for (let next = reader.read();; next = reader.read()) {
+      if (!(await settlesSoon(next))) {
+        return { length: declared, chunks, reader, pending: next, declared };
+      }
+      const r = await next;
+      if (r.done) return { length: size, chunks, reader: null, pending: null, declared };
+      const c = asBytes(r.value);
+      chunks.push(c);
+      size += c.byteLength;
+      if (chunks.length === IN_HAND_CHUNKS) {
+        return { length: declared, chunks, reader, pending: null, declared };
+      }
     }
-    chunks.push(asBytes(r.value));
+  } catch (e) {
+    await reader.cancel().catch(() => {});
+    throw e;
   }
-  return { length: declared, chunks, reader, declared };
-}
-
-/** Reads the next body chunk of a streamed plan, or null at the end. */
-export async function nextChunk(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-): Promise<Uint8Array | null> {
-  const r = await reader.read();
-  return r.done ? null : asBytes(r.value);
-}
-
-/** Where response bytes go: a blocking fd (sync) or a node socket honouring drain (async). */
-export interface ByteSink {
-  write(bytes: Uint8Array): void | Promise<void>;
 }
 
 /** What {@link writeResponse} needs to know about the request it answers. */
@@ -128,6 +149,8 @@ export interface ResponseContext {
   version: "1.0" | "1.1";
   /** Whether the connection may stay open after this response. */
   keepAlive: boolean;
+  /** Seconds an idle kept-alive connection stays open, advertised in `Keep-Alive`. */
+  keepAliveTimeout?: number;
   date: string;
 }
 
@@ -139,7 +162,26 @@ export interface Written {
   keepAlive: boolean;
 }
 
-/** Writes status line, headers and body (one write for an in-memory body, else streamed). */
+/** The `Server` header value. */
+export const SERVER = "denocorn";
+
+function encodeHead(ctx: ResponseContext, res: Response, length: number | null, keep: boolean) {
+  const init: ResponseHeadInit = {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+    bodyLength: length,
+    method: ctx.method,
+    version: ctx.version,
+    keepAlive: keep,
+    date: ctx.date,
+    server: SERVER,
+  };
+  if (ctx.keepAliveTimeout !== undefined) init.keepAliveTimeout = ctx.keepAliveTimeout;
+  return encodeResponseHead(init);
+}
+
+/** Writes status line, headers and body (one write for a body in hand, else streamed). */
 export async function writeResponse(
   sink: ByteSink,
   ctx: ResponseContext,
@@ -149,19 +191,13 @@ export async function writeResponse(
   // A body in hand that contradicts the app's Content-Length: the true length goes out, the
   // mismatch is logged and the connection closes (the app has a bug worth seeing).
   const mismatch = plan.reader === null && plan.declared !== null &&
-    plan.declared !== plan.length &&
-    !bodyForbidden(res.status, ctx.method);
-  const { head, framing, keepAlive } = encodeResponseHead({
-    status: res.status,
-    statusText: res.statusText,
-    headers: res.headers,
-    bodyLength: plan.length,
-    method: ctx.method,
-    version: ctx.version,
-    keepAlive: ctx.keepAlive && !mismatch,
-    date: ctx.date,
-    server: SERVER,
-  });
+    plan.declared !== plan.length && !bodyForbidden(res.status, ctx.method);
+  const { head, framing, keepAlive } = encodeHead(
+    ctx,
+    res,
+    plan.length,
+    ctx.keepAlive && !mismatch,
+  );
   const withBody = framing !== "none";
   if (plan.reader === null) {
     const chunks = withBody ? plan.chunks : [];
@@ -187,9 +223,7 @@ function lengthMismatch(sent: number, declared: number): string {
   return `Response body was ${sent} bytes but Content-Length said ${declared}: closing the connection`;
 }
 
-/** The `Server` header value. */
-export const SERVER = "denocorn";
-
+/** Sends the head with what is in hand in one write, then each chunk as the app produces it. */
 async function streamBody(
   sink: ByteSink,
   head: Uint8Array,
@@ -197,22 +231,45 @@ async function streamBody(
   plan: BodyPlan,
 ): Promise<number> {
   const reader = plan.reader!;
-  let sent = 0;
-  const send = async (c: Uint8Array) => {
-    if (c.byteLength === 0) return;
-    await sink.write(chunked ? concat(encodeChunk(c)) : c);
-    sent += c.byteLength;
-  };
+  const frame = (c: Uint8Array): Uint8Array[] =>
+    c.byteLength === 0 ? [] : chunked ? encodeChunk(c) : [c];
+  let sent = plan.chunks.reduce((n, c) => n + c.byteLength, 0);
   try {
-    await sink.write(head);
-    for (const c of plan.chunks) await send(c);
-    for (let c = await nextChunk(reader); c !== null; c = await nextChunk(reader)) await send(c);
+    await sink.write(concat([head, ...plan.chunks.flatMap(frame)]));
+    let next = plan.pending ?? reader.read();
+    for (let r = await next; !r.done; r = await next) {
+      const c = asBytes(r.value);
+      next = reader.read();
+      if (c.byteLength === 0) continue;
+      await sink.write(concat(frame(c)));
+      sent += c.byteLength;
+    }
     if (chunked) await sink.write(LAST_CHUNK);
   } catch (e) {
     await reader.cancel().catch(() => {});
     throw e;
   }
   return sent;
+}
+
+/** Writes a {@linkcode fileResponse}'s head, then lets `sendFile` copy the file (sendfile(2)). */
+export async function writeFileResponse(
+  sink: ByteSink,
+  sendFile: (path: string, size: number) => number | Promise<number>,
+  ctx: ResponseContext,
+  res: Response,
+  file: FileBody,
+): Promise<Written> {
+  await res.body?.cancel(); // the streaming fallback is not needed: nothing was opened yet
+  const { head, framing, keepAlive } = encodeHead(ctx, res, file.size, ctx.keepAlive);
+  await sink.write(head);
+  if (framing === "none") return { bytes: 0, keepAlive };
+  const sent = await sendFile(file.path, file.size);
+  if (sent !== file.size) {
+    log.error(`File "${file.path}" sent ${sent} of ${file.size} bytes: closing the connection`);
+    return { bytes: sent, keepAlive: false };
+  }
+  return { bytes: sent, keepAlive };
 }
 
 /** Writes the access log line of one exchange (the caller checks that an access log is on). */

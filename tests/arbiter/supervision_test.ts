@@ -56,9 +56,10 @@ Deno.test("Supervisor kills an async worker draining past --graceful-timeout aft
   ]);
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
   try {
+    await s.waitFor(/Booting worker with pid: \d+/);
+    const pid = s.workerPids()[0]!; // the only worker, which takes the stream
     await conn.write(enc.encode("GET /stream?n=100000 HTTP/1.1\r\nHost: x\r\n\r\n"));
     assert((await conn.read(new Uint8Array(64)) ?? 0) > 0, "the endless stream has begun");
-    const pid = await pidOf(s.url); // its first finished request: --max-requests 1 reached
     await s.waitFor(/Autorestarting worker after current request/);
     await s.waitFor(
       new RegExp(`Worker \\(pid:${pid}\\) was sent SIGKILL! The arbiter killed it: --graceful`),

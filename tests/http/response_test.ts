@@ -1,6 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import {
-  DateCache,
   encodeChunk,
   encodeResponseHead,
   errorResponse,
@@ -113,15 +112,36 @@ Deno.test("encodeChunk() frames data with a hex size", () => {
   assertEquals(dec.decode(encodeChunk(new Uint8Array(255))[0]), "ff\r\n");
 });
 
-Deno.test("errorResponse() writes a closing plain-text response", () => {
-  const text = dec.decode(errorResponse(431, "Request Header Fields Too Large: too many\r\nX: y"));
+Deno.test("errorResponse() writes a closing plain-text response dated by the caller", () => {
+  const text = dec.decode(
+    errorResponse(431, {
+      date: DATE,
+      message: "Request Header Fields Too Large: too many\r\nX: y",
+    }),
+  );
   assert(text.startsWith("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+  assertStringIncludes(text, `date: ${DATE}\r\n`);
   assertStringIncludes(text, "connection: close\r\n");
   assert(text.endsWith("too many??X: y\n"), "control bytes of the message are replaced");
   const body = text.slice(text.indexOf("\r\n\r\n") + 4);
   assertStringIncludes(text, `content-length: ${body.length}\r\n`);
 });
 
-Deno.test("DateCache.now() returns an IMF-fixdate", () => {
-  assertEquals(new DateCache().now().length, DATE.length);
+Deno.test("encodeResponseHead() advertises the keep-alive idle time only when the connection stays", () => {
+  assertStringIncludes(head({ keepAliveTimeout: 2.5 }).text, "\r\nkeep-alive: timeout=2\r\n");
+  assertStringIncludes(
+    head({ version: "1.0", bodyLength: 1, keepAliveTimeout: 5 }).text,
+    "connection: keep-alive\r\nkeep-alive: timeout=5\r\n",
+  );
+  const closing = head({ keepAlive: false, keepAliveTimeout: 5 }).text;
+  assert(!closing.includes("keep-alive"), closing);
+  assert(!head({}).text.includes("keep-alive"), "nothing when no idle time is given");
+});
+
+Deno.test("lib/http/response.ts reads no clock: the date comes from the caller", async () => {
+  const source = await Deno.readTextFile(new URL("../../lib/http/response.ts", import.meta.url));
+  const code = source.split("\n").filter((l) => !/^\s*(\*|\/\/|\/\*)/.test(l)).join("\n");
+  for (const clock of ["Date.now(", "new Date(", "performance.now("]) {
+    assert(!code.includes(clock), `response.ts calls ${clock}`);
+  }
 });

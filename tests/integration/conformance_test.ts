@@ -175,6 +175,24 @@ for (const k of CLASSES) {
     }
   });
 
+  Deno.test(`conformance(${k}): a client that half-closes mid-body gets 400`, async () => {
+    const s = await startServer(args);
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+      await conn.write(
+        enc.encode("POST /echo-len HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc"),
+      );
+      await conn.closeWrite();
+      const r = await readUntil(conn, () => false);
+      conn.close();
+      assertMatch(r.text, /^HTTP\/1\.1 400 Bad Request\r\n/);
+      assertStringIncludes(r.text, "connection: close\r\n");
+      assert(r.text.endsWith("\r\n\r\nBad Request\n"), r.text);
+    } finally {
+      await s.stop();
+    }
+  });
+
   Deno.test(`conformance(${k}): TERM lets the request in flight finish, then exits 0`, async () => {
     const s = await startServer(args);
     try {
@@ -244,17 +262,47 @@ Deno.test("conformance(async): idle keep-alive connections close after --keep-al
   }
 });
 
-Deno.test("conformance(async): TERM closes idle keep-alive connections and exits", async () => {
+Deno.test("conformance(async): TERM drains an idle keep-alive connection: the next request is answered with Connection: close", async () => {
   const s = await startServer([APP, ...CLASS_ARGS.async, "--keep-alive", "30"]);
   try {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
     await conn.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-    await readUntil(conn, (t) => t.endsWith("Hello, world!\n"));
+    const first = await readUntil(conn, (t) => t.endsWith("Hello, world!\n"));
+    assertStringIncludes(first.text, "keep-alive: timeout=30\r\n");
     s.signal("SIGTERM");
+    await s.waitFor(/Handling signal: term/);
+    await sleep(300); // the worker has stopped accepting; the client does not know yet
+    await conn.write(enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\n\r\n"));
     const r = await readUntil(conn, () => false, 5000);
     conn.close();
-    assert(r.closed, "the idle connection was closed by the stopping worker");
+    assertMatch(r.text, /^HTTP\/1\.1 200 OK\r\n/);
+    assertStringIncludes(r.text, "connection: close\r\n");
+    assert(r.closed, "then the connection closes");
     assertEquals((await s.exited).code, 0);
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("conformance(async): the response that reaches --max-requests says Connection: close", async () => {
+  const s = await startServer([APP, "-k", "async", "-w", "1", "--max-requests", "3"]);
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+    const heads: string[] = [];
+    let closed = false;
+    for (let i = 0; i < 4 && !closed; i++) {
+      await conn.write(enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const r = await readUntil(conn, (t) => /\r\n\r\n\d+$/.test(t));
+      heads.push(r.text.slice(0, r.text.indexOf("\r\n\r\n")));
+      if (r.text.includes("connection: close")) {
+        closed = (await readUntil(conn, () => false)).closed;
+      }
+    }
+    conn.close();
+    assertEquals(heads.length, 3, "the client stops after the closing response: no fourth try");
+    assert(!heads[1]!.includes("connection: close"), heads[1]);
+    assertStringIncludes(heads[2]!, "connection: close");
+    assert(closed, "and the server closes after it");
   } finally {
     await s.stop();
   }

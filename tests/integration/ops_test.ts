@@ -2,18 +2,21 @@
 
 import { assert, assertEquals } from "../_assert.ts";
 import { startServer } from "./harness.ts";
-import { holdLoad, sleep } from "./load.ts";
+import { holdLoad, type LoadResult, sleep } from "./load.ts";
 
 const APP = "tests/integration/apps/probe.ts:app";
-const CLIENTS = 32;
+/** Half the clients send one request per connection, half keep their connection alive. */
+const CLIENTS = { close: 16, keepAlive: 16 };
 
-function assertNoneLost(r: { ok: number; failures: string[] }): void {
+/** No request failed; the async worker's keep-alive clients did reuse their connections. */
+function assertNoneLost(r: LoadResult, workerClass = "sync"): void {
   assertEquals(
     r.failures.slice(0, 5),
     [],
     `${r.failures.length} of ${r.ok + r.failures.length} requests failed`,
   );
   assert(r.ok > 100, `only ${r.ok} requests completed`);
+  if (workerClass === "async") assert(r.reused > 0, "keep-alive clients reused connections");
 }
 
 /** Waits until `n` workers report "Booting worker" after line index `from`. */
@@ -40,7 +43,7 @@ for (const k of ["sync", "async"]) {
         }
         await sleep(500);
       });
-      assertNoneLost(r);
+      assertNoneLost(r, k);
       assertEquals(server.lines.filter((l) => l.includes("Hang up: Master")).length, 3);
       assert(
         r.pids.size >= 4,
@@ -66,7 +69,7 @@ for (const k of ["sync", "async"]) {
     try {
       await server.waitFor(/Booting worker/);
       const r = await holdLoad(server.port, CLIENTS, () => sleep(2500));
-      assertNoneLost(r);
+      assertNoneLost(r, k);
       assert(r.pids.size >= 3, `only ${r.pids.size} workers answered: none was recycled`);
     } finally {
       assertEquals((await server.stop()).code, 0);
@@ -74,26 +77,28 @@ for (const k of ["sync", "async"]) {
   });
 }
 
-Deno.test("denocorn TTIN then TTOU under load loses no request", async () => {
-  const server = await startServer([APP, "-w", "2"]);
-  try {
-    await server.waitFor(/Booting worker/);
-    const r = await holdLoad(server.port, CLIENTS, async () => {
-      await sleep(300);
-      const from = server.lines.length;
-      server.signal("SIGTTIN");
-      await bootedSince(server.lines, from, 1);
-      await sleep(700);
-      server.signal("SIGTTOU");
-      await server.waitFor(/Handling signal: ttou/);
-      await sleep(800);
-    });
-    assertNoneLost(r);
-    assertEquals(r.pids.size, 3);
-  } finally {
-    assertEquals((await server.stop()).code, 0);
-  }
-});
+for (const k of ["sync", "async"]) {
+  Deno.test(`denocorn -k ${k}: TTIN then TTOU under load loses no request`, async () => {
+    const server = await startServer([APP, "-k", k, "-w", "2"]);
+    try {
+      await server.waitFor(/Booting worker/);
+      const r = await holdLoad(server.port, CLIENTS, async () => {
+        await sleep(300);
+        const from = server.lines.length;
+        server.signal("SIGTTIN");
+        await bootedSince(server.lines, from, 1);
+        await sleep(700);
+        server.signal("SIGTTOU");
+        await server.waitFor(/Handling signal: ttou/);
+        await sleep(800);
+      });
+      assertNoneLost(r, k);
+      assertEquals(r.pids.size, 3);
+    } finally {
+      assertEquals((await server.stop()).code, 0);
+    }
+  });
+}
 
 Deno.test("denocorn USR2 then TERM of the old arbiter under load loses no request", async () => {
   const pidfile = await Deno.makeTempFile({ suffix: ".pid" });
