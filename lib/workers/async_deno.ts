@@ -35,13 +35,10 @@ function context(w: WorkerBase, engine: DenoEngine, timeouts: Timeouts): DenoCon
     accessLog: accessLogEnabled(),
     timeouts,
     persistent: timeouts.idle > 0,
-    keepAliveHeader: KEEP_ALIVE_HEADER ? `timeout=${timeouts.idle / 1000}` : null,
     alive: () => w.alive,
     countRequest: () => w.countRequest(),
   };
 }
-
-const KEEP_ALIVE_HEADER = Deno.env.get("KA_HDR") !== "0";
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -23,10 +23,12 @@ export interface DenoContext {
   accessLog: boolean;
   /** The slow-client deadlines, as the strict engine derives them. */
   timeouts: Timeouts;
-  /** Whether a connection may carry more than one request (`--keep-alive` above 0). */
+  /**
+   * Whether a connection may carry more than one request (`--keep-alive` above 0). Responses do
+   * not advertise `Keep-Alive: timeout=N` here: setting a header costs Deno's fast path about
+   * 15% of a hello request's worker CPU (docs/architecture.md).
+   */
   persistent: boolean;
-  /** The `Keep-Alive` value kept-alive responses advertise (`timeout=N`), or null. */
-  keepAliveHeader: string | null;
   /** False once the worker stops: responses then say `Connection: close`. */
   alive: () => boolean;
   /** Counts a request as it starts; false when it is the worker's last (max-requests). */
@@ -235,7 +237,6 @@ function finish(p: Pending, res: Response): Response {
   if (res.status === 101) conn.upgrade(res);
   else {
     if (p.last || !ctx.alive() || !ctx.persistent) out = withHeader(out, "connection", "close");
-    else if (ctx.keepAliveHeader !== null) out = withHeader(out, "keep-alive", ctx.keepAliveHeader);
     const kind = ctx.engine.bodyKind(out, LARGE_BODY);
     if (kind === "small") {
       if (ctx.accessLog) bytes = ctx.engine.bodyLength(out);
