@@ -17,6 +17,8 @@ export class Exchange {
   waiting = "";
   /** The status reading the request body failed with (400 malformed or cut, 408 too slow). */
   bodyStatus: number | null = null;
+  /** Set once the app returned its response: a failed body read can no longer become a 408. */
+  responded = false;
   #fail: ((e: Error) => void) | null = null;
 
   /** Starts (`ms` given) or ends (null) a wait on the client. */
@@ -46,7 +48,7 @@ export class Exchange {
    */
   expire(ms: number): boolean {
     const fail = this.#fail;
-    if (fail === null) return false;
+    if (fail === null || this.responded) return false;
     this.#fail = null;
     this.bodyStatus = 408;
     this.wait("response to a slow request body", ms);

@@ -232,6 +232,7 @@ const LARGE_BODY = 1 << 20;
 /** Finishes a request: the response as sent, and what runs once it is (log, hooks, counting). */
 function finish(p: Pending, res: Response): Response {
   const { ctx, conn, ex } = p;
+  ex.responded = true;
   let out = res;
   let bytes: number | null = 0;
   if (res.status === 101) conn.upgrade(res);
