@@ -5,7 +5,11 @@
  */
 
 import process from "node:process";
+import { libc } from "./sys/libc.ts";
 import * as sys from "./sys/mod.ts";
+
+/** shutdown(2)'s `how` for both directions. */
+const SHUT_RDWR = 2;
 
 /** A request handler as Deno's engine calls it (the same shape as `Deno.serve`'s). */
 export type EngineHandler = (
@@ -33,6 +37,13 @@ export interface EngineServer {
   readonly finished: Promise<Error | null>;
   /** Closes gracefully: in-flight requests finish, idle HTTP/1.1 gets FIN, HTTP/2 GOAWAY. */
   shutdown(): Promise<void>;
+  /**
+   * Ends a connection whose {@link shutdown} does not finish (a client that neither reads nor
+   * ends its body): shuts the socket down both ways, so Deno's engine sees EOF and a failed write.
+   * Aborting the signal instead, once `shutdown()` ran, throws from Deno's abort listener (the
+   * server resource is gone) and kills the worker.
+   */
+  forceClose(): void;
   /**
    * Keeps the WebSocket of a `Deno.upgradeWebSocket` response (status 101) open past the end of
    * the HTTP connection, which would otherwise force-close it; returns the server-side socket,
@@ -175,11 +186,14 @@ function makeEngine(parts: Parts, bodies: Bodies): DenoEngine {
       const connection = { [parts.core.internalRidSymbol]: rid, localAddr: options.localAddr };
       const { handler, onError, signal } = options;
       const server = parts.serveOn(connection, signal, handler, onError, () => {});
+      let open = true;
       return {
         finished: server.finished.then(
-          () => null,
-          (e) => e instanceof Error ? e : new Error(String(e)),
+          () => (open = false, null),
+          (e) => (open = false, e instanceof Error ? e : new Error(String(e))),
         ),
+        // The fd is the stream's until the connection ends: only then may its number be reused.
+        forceClose: () => void (open && libc().shutdown(fd, SHUT_RDWR)),
         shutdown: () => server.shutdown().catch(() => {}),
         // Deno's connection server is the resource created right after the stream's.
         adoptWebSocket: (response) => adopt(parts.core, response, rid + 1),

@@ -9,10 +9,11 @@ import { accessLogEnabled, log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
 import type { WorkerBase } from "./base.ts";
 import { clientPolicy } from "./client.ts";
-import { type ConnectionLimits, EngineConnection, type SweepState } from "./deno_conn.ts";
+import { EngineConnection, type SweepState } from "./deno_conn.ts";
 import { connectionHandler, type DenoContext } from "./deno_exchange.ts";
 import { chooseEngine } from "./engine.ts";
 import { internalError } from "./respond.ts";
+import { type Timeouts, timeoutsOf } from "./timeouts.ts";
 
 /** Longest wait in poll: the loop looks at `alive` at least this often. */
 const POLL_MS = 1000;
@@ -20,23 +21,27 @@ const POLL_MS = 1000;
 const SWEEP_MS = 250;
 /** Idle connections of a stopping worker close this long before --graceful-timeout ends. */
 const STOP_MARGIN_MS = 500;
+/** A full worker waits this long before shedding, so a worker with room can take the connection. */
+const SHED_GRACE_MS = 25;
+/** A full worker with nothing to shed waits for room this long before polling again. */
+const ROOM_WAIT_MS = 250;
 
-function context(w: WorkerBase, engine: DenoEngine): DenoContext {
+function context(w: WorkerBase, engine: DenoEngine, timeouts: Timeouts): DenoContext {
   return {
     engine,
     app: w.app,
     observer: w.observer,
     policy: clientPolicy(w.settings),
     accessLog: accessLogEnabled(),
-    clientWaitMs: headTimeout(w) * 1000,
+    timeouts,
+    persistent: timeouts.idle > 0,
     alive: () => w.alive,
     countRequest: () => w.countRequest(),
   };
 }
 
-/** Seconds a client gets for a request head or each body read or blocked write (1..30). */
-function headTimeout(w: WorkerBase): number {
-  return Math.max(1, Math.min(w.settings.timeout || 30, 30));
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 function tcpAddr(fd: number): Deno.NetAddr {
@@ -86,17 +91,16 @@ class DenoLoop {
   #w: WorkerBase;
   #engine: DenoEngine;
   #ctx: DenoContext;
-  #limits: ConnectionLimits;
   #conns = new Set<EngineConnection>();
   #locals: Map<number, Deno.NetAddr>;
   #state: () => SweepState;
   #roomFreed: (() => void) | null = null;
+  #graced = false;
 
   constructor(w: WorkerBase, engine: DenoEngine) {
     this.#w = w;
     this.#engine = engine;
-    this.#ctx = context(w, engine);
-    this.#limits = { keepaliveMs: w.settings.keepalive * 1000, headMs: headTimeout(w) * 1000 };
+    this.#ctx = context(w, engine, timeoutsOf(w.settings));
     this.#locals = new Map(w.boot.fds.map((fd) => [fd, tcpAddr(fd)]));
     this.#state = stopClock(w);
   }
@@ -106,8 +110,9 @@ class DenoLoop {
     for (const c of this.#conns) c.sweep(s);
   };
 
-  #room(): Promise<void> {
-    return new Promise<void>((r) => this.#roomFreed = r);
+  /** Resolves when a connection closes, or after `ms`. */
+  #room(ms: number): Promise<void> {
+    return Promise.race([new Promise<void>((r) => this.#roomFreed = r), sleep(ms)]);
   }
 
   async run(): Promise<void> {
@@ -118,38 +123,77 @@ class DenoLoop {
       this.#sweep();
     }, SWEEP_MS);
     try {
-      while (w.alive) {
-        // Full: leave new connections in the kernel backlog for other workers.
-        if (this.#conns.size >= w.settings.worker_connections) await this.#room();
-        else await this.#acceptReady();
-      }
+      while (w.alive) await this.#acceptReady();
       this.#sweep();
-      while (this.#conns.size > 0) await this.#room();
+      while (this.#conns.size > 0) await this.#room(POLL_MS);
     } finally {
       clearInterval(beat);
     }
   }
 
-  /** Waits for a listener (or the wake pipe) and accepts while there is room. */
+  /** Waits for a listener (or the wake pipe) and accepts while there is room (or room is made). */
   async #acceptReady(): Promise<void> {
     const w = this.#w;
     const ready = await sys.pollInAsync([...w.boot.fds, w.wakeFd], POLL_MS);
     sys.drain(w.wakeFd);
+    this.#graced = false;
+    let starved = false;
     for (const fd of w.boot.fds) {
       if (!ready.includes(fd)) continue;
-      while (w.alive && this.#conns.size < w.settings.worker_connections) {
+      while (w.alive) {
+        if (!await this.#makeRoom(fd)) {
+          starved = this.#conns.size >= w.settings.worker_connections;
+          break;
+        }
         const accepted = sys.accept(fd);
         if (accepted === null) break;
         this.#serve(accepted, fd);
       }
     }
+    // Full of requests in hand: leave new connections in the shared backlog for a while.
+    if (starved) await this.#room(ROOM_WAIT_MS);
+  }
+
+  /**
+   * Room for one more connection: free, or made by shedding (as the strict async worker does)
+   * once no other worker took the waiting connection, after one grace period per wake-up.
+   */
+  async #makeRoom(fd: number): Promise<boolean> {
+    const max = this.#w.settings.worker_connections;
+    if (this.#conns.size < max) return true;
+    if (!this.#graced) {
+      this.#graced = true;
+      await sleep(SHED_GRACE_MS);
+      if (this.#conns.size < max) return true;
+    }
+    if (!this.#w.alive || sys.pollIn([fd], 0).length === 0) return false;
+    return await this.#shed();
+  }
+
+  /** Drops the idle or slow connection that has waited longest; false when there is none. */
+  async #shed(): Promise<boolean> {
+    let victim: EngineConnection | null = null;
+    let best: [number, number] = [Infinity, Infinity];
+    for (const c of this.#conns) {
+      const o = c.shedOrder();
+      if (o !== null && (o[0] < best[0] || (o[0] === best[0] && o[1] < best[1]))) {
+        victim = c;
+        best = o;
+      }
+    }
+    if (victim === null) return false;
+    log.debug("Closing the longest-waiting idle or slow connection: --worker-connections reached");
+    victim.kill();
+    while (this.#conns.has(victim)) await this.#room(POLL_MS);
+    return true;
   }
 
   /** Hands an accepted socket to Deno's engine and tracks it until it closes. */
   #serve(accepted: sys.Accepted, listener: number): void {
     if (accepted.remote.transport !== "tcp") return sys.close(accepted.fd);
     const { hostname, port } = accepted.remote;
-    const conn = new EngineConnection({ transport: "tcp", hostname, port }, this.#limits);
+    const peer: Deno.NetAddr = { transport: "tcp", hostname, port };
+    const conn = new EngineConnection(peer, this.#ctx.timeouts);
     let server;
     try {
       server = this.#engine.serveFd(accepted.fd, {
@@ -168,7 +212,9 @@ class DenoLoop {
     this.#conns.add(conn);
     void conn.run(server).finally(() => {
       this.#conns.delete(conn);
-      this.#roomFreed?.();
+      const freed = this.#roomFreed;
+      this.#roomFreed = null;
+      freed?.();
     });
   }
 }

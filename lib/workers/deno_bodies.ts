@@ -5,31 +5,35 @@
 
 import { log } from "../log.ts";
 import type { Exchange } from "./deno_conn.ts";
+import { bodyDeadline, type Timeouts } from "./timeouts.ts";
 
 /**
- * A request body whose every read must be answered within `ms`: the worker's sweep closes the
- * connection of a client that stalls mid-body.
+ * A request body read within `--body-timeout` plus one second per `--body-min-rate` bytes
+ * (lib/workers/timeouts.ts), counted from its first read: a read still waiting then fails with a
+ * 408 the app sees; a malformed or cut body fails with a 400.
  */
 export function deadlineBody(
   body: ReadableStream<Uint8Array>,
   ex: Exchange,
-  ms: number,
+  t: Timeouts,
 ): ReadableStream<Uint8Array> {
   // Locked on first read only: a copy that fails to build leaves Deno's body usable.
   let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  let start = -1;
+  let bytes = 0;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      ex.wait("request body read", ms);
+      if (start < 0) start = performance.now();
       try {
         reader ??= body.getReader();
-        const r = await reader.read();
-        if (r.done) controller.close();
-        else controller.enqueue(r.value);
+        const r = await ex.read(reader.read(), bodyDeadline(t, start, bytes));
+        if (r.done) return controller.close();
+        bytes += r.value.byteLength;
+        controller.enqueue(r.value);
       } catch (e) {
-        ex.bodyFailed = true;
+        ex.bodyStatus ??= 400;
+        if (ex.bodyStatus === 408) void reader?.cancel(e).catch(() => {});
         throw e;
-      } finally {
-        ex.wait("", null);
       }
     },
     cancel(reason) {
@@ -95,14 +99,14 @@ function declaredLength(res: Response): number | null {
   return cl !== null && /^\d{1,15}$/.test(cl) ? Number(cl) : null;
 }
 
-/** The response with `Connection: close` (a copy when its headers are immutable). */
-export function withClose(res: Response): Response {
+/** The response with header `name` set (a copy when its headers are immutable). */
+export function withHeader(res: Response, name: string, value: string): Response {
   try {
-    res.headers.set("connection", "close");
+    res.headers.set(name, value);
     return res;
   } catch {
     const copy = new Response(res.body, res);
-    copy.headers.set("connection", "close");
+    copy.headers.set(name, value);
     return copy;
   }
 }

@@ -1,11 +1,13 @@
 /**
  * @module One connection served by Deno's engine, as the worker sees it: which requests are in
- * flight, how long it has been idle, and the deadlines Deno's engine does not enforce itself
- * (keep-alive idle time, a slow head, body or write), checked by the worker's sweep.
+ * flight, how long it has waited for one, and the deadlines Deno's engine does not enforce itself
+ * (head, keep-alive idle, body, blocked write; lib/workers/timeouts.ts), checked by the sweep.
  */
 
 import type { EngineServer } from "../internals.ts";
 import { log } from "../log.ts";
+import { BodyEndedError } from "./body.ts";
+import type { Timeouts } from "./timeouts.ts";
 
 /** One request in flight; `deadline` is set while it waits on the client (body read, write). */
 export class Exchange {
@@ -13,22 +15,46 @@ export class Exchange {
   deadline = Infinity;
   /** What the request is waiting for, for the log line when it expires. */
   waiting = "";
-  /** Set when reading the request body failed (malformed or cut short by the client). */
-  bodyFailed = false;
+  /** The status reading the request body failed with (400 malformed or cut, 408 too slow). */
+  bodyStatus: number | null = null;
+  /** Set once the app returned its response: a failed body read can no longer become a 408. */
+  responded = false;
+  #fail: ((e: Error) => void) | null = null;
 
   /** Starts (`ms` given) or ends (null) a wait on the client. */
   wait(what: string, ms: number | null): void {
     this.deadline = ms === null ? Infinity : performance.now() + ms;
     this.waiting = what;
   }
-}
 
-/** The times a connection gets, in ms. */
-export interface ConnectionLimits {
-  /** Idle time allowed between requests (`--keep-alive`). */
-  keepaliveMs: number;
-  /** Extra time a new connection gets for its first request head. */
-  headMs: number;
+  /** Waits for a request body read until `deadline`; past it the sweep fails the read (408). */
+  read<T>(read: Promise<T>, deadline: number): Promise<T> {
+    this.deadline = deadline;
+    this.waiting = "request body read";
+    return new Promise<T>((resolve, reject) => {
+      const settle = () => {
+        if (this.#fail !== reject) return; // expired: the sweep set the next deadline
+        this.#fail = null;
+        this.wait("", null);
+      };
+      this.#fail = reject;
+      read.then((v) => (settle(), resolve(v)), (e) => (settle(), reject(e)));
+    });
+  }
+
+  /**
+   * The sweep found this request past its deadline: a body read in progress fails with a 408 the
+   * app sees (its response then has `ms` to go out); true when that happened, false: close now.
+   */
+  expire(ms: number): boolean {
+    const fail = this.#fail;
+    if (fail === null || this.responded) return false;
+    this.#fail = null;
+    this.bodyStatus = 408;
+    this.wait("response to a slow request body", ms);
+    fail(new BodyEndedError("Request body did not arrive in time", 408));
+    return true;
+  }
 }
 
 /** Where the worker's stop stands, passed to each sweep. */
@@ -46,20 +72,24 @@ export class EngineConnection {
   readonly peer: Deno.NetAddr;
   /** Aborting it closes the connection at once (passed to the engine). */
   readonly abort: AbortController = new AbortController();
-  #limits: ConnectionLimits;
+  #t: Timeouts;
   #server: EngineServer | null = null;
   #exchanges = new Set<Exchange>();
+  /** Since when the connection has waited for a request (accept, or the end of the last one). */
   #idleSince = performance.now();
   #served = 0;
   #upgraded = false;
   #ws: WebSocket | null = null;
   #wsClosed: Promise<void> | null = null;
   #closing = false;
-  #closingAt = 0;
+  /** Deno's graceful shutdown was started: aborting is no longer safe. */
+  #shutdown = false;
+  /** When a graceful close is forced. */
+  #closeBy = Infinity;
 
-  constructor(peer: Deno.NetAddr, limits: ConnectionLimits) {
+  constructor(peer: Deno.NetAddr, timeouts: Timeouts) {
     this.peer = peer;
-    this.#limits = limits;
+    this.#t = timeouts;
   }
 
   /** Watches the engine's server for this connection; resolves once it (and its WebSocket) closed. */
@@ -81,9 +111,12 @@ export class EngineConnection {
   end(ex: Exchange, stopping: boolean): void {
     if (!this.#exchanges.delete(ex)) return;
     this.#served++;
-    if (this.#exchanges.size === 0) this.#idleSince = performance.now();
-    // Its response said `Connection: close` (HTTP/1.1); HTTP/2 needs the GOAWAY.
-    if (stopping && this.#exchanges.size === 0 && !this.#upgraded) this.close();
+    if (this.#exchanges.size > 0 || this.#upgraded) return;
+    this.#idleSince = performance.now();
+    // Its response said `Connection: close` (HTTP/1.1); HTTP/2 needs the GOAWAY. Deno's engine
+    // would wait for the rest of a body that came too slowly: that one closes at the next sweep.
+    if (ex.bodyStatus === 408) this.#killAt(performance.now());
+    else if (stopping || this.#t.idle === 0 || ex.bodyStatus !== null) this.close();
   }
 
   /**
@@ -102,11 +135,20 @@ export class EngineConnection {
     });
   }
 
+  /**
+   * When a connection without a request in flight must close: a new one `--header-timeout` after
+   * its accept (Deno's engine does not tell when a head starts, so a head still arriving then is
+   * cut too), a kept-alive one after `--keep-alive` idle seconds.
+   */
+  #idleDeadline(): number {
+    return this.#idleSince + (this.#served === 0 ? this.#t.head : this.#t.idle);
+  }
+
   /** Closes the connection if a deadline passed; called by the worker's sweep. */
   sweep(state: SweepState): void {
     if (this.#closing) {
       // A graceful close waits for a write the client may never let finish.
-      if (state.now - this.#closingAt > this.#limits.headMs) this.kill();
+      if (state.now > this.#closeBy) this.kill();
       return;
     }
     if (this.#upgraded) {
@@ -115,13 +157,16 @@ export class EngineConnection {
       return;
     }
     if (this.#exchanges.size === 0) {
-      const { keepaliveMs, headMs } = this.#limits;
-      const allowed = this.#served === 0 ? keepaliveMs + headMs : keepaliveMs;
-      if (state.now >= Math.min(this.#idleSince + allowed, state.stopDeadline)) this.close();
+      const deadline = this.#idleDeadline();
+      if (state.now < Math.min(deadline, state.stopDeadline)) return;
+      // A new client slower than its head deadline is not given a graceful close.
+      if (this.#served === 0 && state.now >= deadline) this.kill();
+      else this.close();
       return;
     }
     for (const ex of this.#exchanges) {
       if (state.now < Math.min(ex.deadline, state.stopDeadline)) continue;
+      if (state.now < state.stopDeadline && ex.expire(this.#t.write)) continue;
       const what = state.now >= state.stopDeadline ? "--graceful-timeout" : ex.waiting;
       log.debug(`Closing connection from ${this.peer.hostname}: ${what} expired`);
       this.kill();
@@ -129,21 +174,44 @@ export class EngineConnection {
     }
   }
 
-  /** Closes gracefully: idle HTTP/1.1 gets FIN, HTTP/2 GOAWAY, a WebSocket 1001 Going Away. */
-  close(): void {
+  /**
+   * How willing the worker is to drop this connection to make room (lower first: closing, idle
+   * between requests, waiting for its first request) and since when; null while a request is in
+   * flight or a WebSocket is open.
+   */
+  shedOrder(): [number, number] | null {
+    if (this.#closing) return [0, this.#closeBy];
+    if (this.#upgraded || this.#exchanges.size > 0) return null;
+    return [this.#served > 0 ? 1 : 2, this.#idleSince];
+  }
+
+  /**
+   * Closes gracefully (idle HTTP/1.1 gets FIN, HTTP/2 GOAWAY, a WebSocket 1001 Going Away), at
+   * once when that has not finished after `ms` (default `--write-timeout`).
+   */
+  close(ms: number = this.#t.write): void {
     if (this.#closing || this.#server === null) return;
     this.#closing = true;
-    this.#closingAt = performance.now();
+    this.#closeBy = performance.now() + ms;
     this.#ws?.close(1001, "Going Away");
+    this.#shutdown = true;
     void this.#server.shutdown();
+  }
+
+  /** Closes at once at the first sweep after `at` (a response handed to Deno goes out first). */
+  #killAt(at: number): void {
+    this.#closing = true;
+    this.#closeBy = at;
   }
 
   /** Closes at once, whatever is in flight. */
   kill(): void {
     if (this.abort.signal.aborted) return;
     this.#closing = true;
-    this.#closingAt = -Infinity;
+    this.#closeBy = -Infinity;
     this.#ws?.close(1001, "Going Away");
-    this.abort.abort();
+    // After a graceful shutdown, Deno's abort listener would throw (see EngineServer.forceClose).
+    if (this.#shutdown) this.#server?.forceClose();
+    else this.abort.abort();
   }
 }

@@ -5,13 +5,14 @@
  */
 
 import type { FetchHandler } from "../app.ts";
-import { forwardedClient } from "../http/mod.ts";
+import { forwardedClient, STATUS_TEXT } from "../http/mod.ts";
 import type { DenoEngine, EngineHandler } from "../internals.ts";
-import { access, log } from "../log.ts";
+import { log } from "../log.ts";
 import type { ClientPolicy } from "./client.ts";
 import type { EngineConnection, Exchange } from "./deno_conn.ts";
-import { deadlineBody, watchedBody, withClose } from "./deno_bodies.ts";
-import { internalError, type RequestObserver } from "./respond.ts";
+import { deadlineBody, watchedBody, withHeader } from "./deno_bodies.ts";
+import { internalError, logAccess, type RequestObserver } from "./respond.ts";
+import type { Timeouts } from "./timeouts.ts";
 
 /** What every connection of one Deno-engine worker shares. */
 export interface DenoContext {
@@ -20,8 +21,14 @@ export interface DenoContext {
   observer: RequestObserver | null;
   policy: ClientPolicy;
   accessLog: boolean;
-  /** Allowed wait for each read of a request body, and for each blocked response write (ms). */
-  clientWaitMs: number;
+  /** The slow-client deadlines, as the strict engine derives them. */
+  timeouts: Timeouts;
+  /**
+   * Whether a connection may carry more than one request (`--keep-alive` above 0). Responses do
+   * not advertise `Keep-Alive: timeout=N` here: setting a header costs Deno's fast path about
+   * 15% of a hello request's worker CPU (docs/architecture.md).
+   */
+  persistent: boolean;
   /** False once the worker stops: responses then say `Connection: close`. */
   alive: () => boolean;
   /** Counts a request as it starts; false when it is the worker's last (max-requests). */
@@ -39,8 +46,8 @@ interface Pending {
   last: boolean;
   /** Body bytes of a streamed response passed to the engine so far. */
   streamed: number;
-  /** Method and target as logged (read while the request is live), when there is an access log. */
-  line: { method: string; target: string } | null;
+  /** The request line as logged (read while the request is live), when there is an access log. */
+  line: Line | null;
 }
 
 /** The handler Deno's engine calls for each request of `conn`. */
@@ -79,13 +86,14 @@ async function observed(
 }
 
 function appFailed(request: Request, ex: Exchange, err: unknown): Response {
-  if (ex.bodyFailed) {
-    // The app failed because the request body was malformed or cut short: the client's fault.
+  const status = ex.bodyStatus;
+  if (status !== null) {
+    // The app failed because the request body was malformed, cut short or too slow.
     log.debug(
       `Request body failed for ${request.method} ${request.url}: ${(err as Error)?.message}`,
     );
-    return new Response("Bad Request\n", {
-      status: 400,
+    return new Response(`${STATUS_TEXT[status]}\n`, {
+      status,
       headers: { "content-type": "text/plain; charset=utf-8", connection: "close" },
     });
   }
@@ -185,7 +193,7 @@ function adaptRequest(request: Request, ex: Exchange, ctx: DenoContext, trusted:
   if ((!watch && !https) || request.headers.has("upgrade")) return request;
   const url = https ? request.url.replace(/^http:/, "https:") : request.url;
   try {
-    return new RequestCopy(request, url, watch ? deadlineBody(body, ex, ctx.clientWaitMs) : null);
+    return new RequestCopy(request, url, watch ? deadlineBody(body, ex, ctx.timeouts) : null);
   } catch (e) {
     // What Deno's engine accepts, the Request constructor may not (`get` with a body).
     log.debug(`Cannot copy request ${request.method} ${request.url}: ${(e as Error).message}`);
@@ -224,17 +232,18 @@ const LARGE_BODY = 1 << 20;
 /** Finishes a request: the response as sent, and what runs once it is (log, hooks, counting). */
 function finish(p: Pending, res: Response): Response {
   const { ctx, conn, ex } = p;
+  ex.responded = true;
   let out = res;
   let bytes: number | null = 0;
   if (res.status === 101) conn.upgrade(res);
   else {
-    if (p.last || !ctx.alive()) out = withClose(out);
+    if (p.last || !ctx.alive() || !ctx.persistent) out = withHeader(out, "connection", "close");
     const kind = ctx.engine.bodyKind(out, LARGE_BODY);
     if (kind === "small") {
       if (ctx.accessLog) bytes = ctx.engine.bodyLength(out);
     } else if (kind !== "empty" && out.body !== null) {
       bytes = null;
-      out = watchedBody(out, ex, ctx.clientWaitMs, (n) => p.streamed += n);
+      out = watchedBody(out, ex, ctx.timeouts.write, (n) => p.streamed += n);
     }
   }
   const settle = () => completed(p, out, bytes ?? p.streamed);
@@ -242,10 +251,17 @@ function finish(p: Pending, res: Response): Response {
   return out;
 }
 
-function requestLine(request: Request): { method: string; target: string } {
+/** The request line as the access log gives it. */
+interface Line {
+  method: string;
+  target: string;
+  version: "1.1";
+}
+
+function requestLine(request: Request): Line {
   const url = request.url;
   const slash = url.indexOf("/", url.indexOf("//") + 2);
-  return { method: request.method, target: slash < 0 ? "/" : url.slice(slash) };
+  return { method: request.method, target: slash < 0 ? "/" : url.slice(slash), version: "1.1" };
 }
 
 /** Runs once the response is sent (or the connection is gone): hooks, statsd, access log. */
@@ -258,18 +274,6 @@ function completed(p: Pending, res: Response, bytes: number): void {
   }
   if (p.line === null) return;
   const bodyless = p.line.method === "HEAD" || res.status === 204 || res.status === 304;
-  access({
-    remoteAddr: p.info.remoteAddr.hostname,
-    method: p.line.method,
-    target: p.line.target,
-    // Deno's engine does not tell the request's HTTP version.
-    version: "HTTP/1.1",
-    status: res.status,
-    bytes: bodyless ? 0 : bytes,
-    durationMs: ms,
-    requestHeaders: p.request.headers,
-    responseHeaders: res.headers,
-    date: new Date(),
-    pid: Deno.pid,
-  });
+  // Deno's engine does not tell the request's HTTP version.
+  logAccess(p.line, p.info.remoteAddr, p.request, res, bodyless ? 0 : bytes, p.started);
 }

@@ -274,7 +274,7 @@ export async function writeFileResponse(
 
 /** Writes the access log line of one exchange (the caller checks that an access log is on). */
 export function logAccess(
-  head: RequestHead,
+  head: Pick<RequestHead, "method" | "target" | "version">,
   remote: Deno.Addr,
   request: Request,
   res: Response,

@@ -8,6 +8,13 @@ const APP = "tests/integration/apps/probe.ts:app";
 /** Half the clients send one request per connection, half keep their connection alive. */
 const CLIENTS = { close: 16, keepAlive: 16 };
 
+/** Each worker class, and the async class on each engine. */
+const CLASSES: Record<string, string[]> = {
+  sync: ["-k", "sync"],
+  async: ["-k", "async", "--http", "strict"],
+  "async --http deno": ["-k", "async", "--http", "deno"],
+};
+
 /** No request failed; the async worker's keep-alive clients did reuse their connections. */
 function assertNoneLost(r: LoadResult, workerClass = "sync"): void {
   assertEquals(
@@ -16,7 +23,9 @@ function assertNoneLost(r: LoadResult, workerClass = "sync"): void {
     `${r.failures.length} of ${r.ok + r.failures.length} requests failed`,
   );
   assert(r.ok > 100, `only ${r.ok} requests completed`);
-  if (workerClass === "async") assert(r.reused > 0, "keep-alive clients reused connections");
+  if (workerClass.startsWith("async")) {
+    assert(r.reused > 0, "keep-alive clients reused connections");
+  }
 }
 
 /** Waits until `n` workers report "Booting worker" after line index `from`. */
@@ -28,9 +37,9 @@ async function bootedSince(lines: string[], from: number, n: number): Promise<vo
   throw new Error(`fewer than ${n} workers booted:\n${lines.slice(from).join("\n")}`);
 }
 
-for (const k of ["sync", "async"]) {
+for (const [k, flags] of Object.entries(CLASSES)) {
   Deno.test(`denocorn -k ${k}: HUP three times under load loses no request`, async () => {
-    const server = await startServer([APP, "-k", k, "-w", "2"]);
+    const server = await startServer([APP, ...flags, "-w", "2"]);
     try {
       await server.waitFor(/Booting worker/);
       const r = await holdLoad(server.port, CLIENTS, async () => {
@@ -56,8 +65,7 @@ for (const k of ["sync", "async"]) {
 
   Deno.test(`denocorn -k ${k}: --max-requests 50 with jitter under load loses no request`, async () => {
     const server = await startServer([
-      "-k",
-      k,
+      ...flags,
       APP,
       "-w",
       "2",
@@ -77,9 +85,9 @@ for (const k of ["sync", "async"]) {
   });
 }
 
-for (const k of ["sync", "async"]) {
+for (const [k, flags] of Object.entries(CLASSES)) {
   Deno.test(`denocorn -k ${k}: TTIN then TTOU under load loses no request`, async () => {
-    const server = await startServer([APP, "-k", k, "-w", "2"]);
+    const server = await startServer([APP, ...flags, "-w", "2"]);
     try {
       await server.waitFor(/Booting worker/);
       const r = await holdLoad(server.port, CLIENTS, async () => {

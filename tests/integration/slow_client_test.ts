@@ -58,45 +58,56 @@ async function drain(conn: Deno.Conn, ms: number): Promise<number> {
   return total;
 }
 
-Deno.test("denocorn -k async serves normal requests through a slowloris and closes every slow connection by --header-timeout", async () => {
-  const s = await startServer([
-    APP,
-    "-k",
-    "async",
-    "--http",
-    "strict",
-    "--worker-connections",
-    "100",
-    "--header-timeout",
-    "2",
-  ]);
-  try {
-    const pid = await getPid(s.port);
-    const head = "GET /?a=1 HTTP/1.1\r\nHost: x\r\nX-Slow: ";
-    const slow = Promise.all(
-      Array.from({ length: 250 }, () => trickle(s.port, head, 300, 10_000)),
-    );
-    await sleep(500);
-    for (let i = 0; i < 20; i++) assertEquals(await getPid(s.port), pid);
-    const lifetimes = (await slow).map((r) => r.lifetime);
-    const longest = Math.max(...lifetimes);
-    assert(longest < 2000 + 3000, `a slow connection lived ${Math.round(longest)} ms`);
-  } finally {
-    await s.stop();
-  }
-});
+for (const engine of ["strict", "deno"]) {
+  Deno.test(`denocorn -k async --http ${engine} serves normal requests through a slowloris and closes every slow connection by --header-timeout`, async () => {
+    const s = await startServer([
+      APP,
+      "-k",
+      "async",
+      "--http",
+      engine,
+      "--worker-connections",
+      "100",
+      "--header-timeout",
+      "2",
+    ]);
+    try {
+      const pid = await getPid(s.port);
+      const head = "GET /?a=1 HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+      const slow = Promise.all(
+        Array.from({ length: 250 }, () => trickle(s.port, head, 300, 10_000)),
+      );
+      await sleep(500);
+      for (let i = 0; i < 20; i++) assertEquals(await getPid(s.port), pid);
+      const lifetimes = (await slow).map((r) => r.lifetime);
+      const longest = Math.max(...lifetimes);
+      assert(longest < 2000 + 3000, `a slow connection lived ${Math.round(longest)} ms`);
+    } finally {
+      await s.stop();
+    }
+  });
+}
 
-for (const k of ["sync", "async"]) {
-  const args = [APP, "-k", k, ...(k === "async" ? ["--http", "strict"] : []), "-w", "1"];
-  args.push("--timeout", "4");
+/** Each class and engine; Deno's engine has no hook to answer a stalled head, so it closes it. */
+const CLASSES = {
+  sync: ["-k", "sync"],
+  async: ["-k", "async", "--http", "strict"],
+  "async --http deno": ["-k", "async", "--http", "deno"],
+};
 
-  Deno.test(`denocorn -k ${k} answers a slowloris head with 408 by --header-timeout and keeps its worker`, async () => {
+for (const [k, flags] of Object.entries(CLASSES)) {
+  const args = [APP, ...flags, "-w", "1", "--timeout", "4"];
+  const deno = k.endsWith("deno");
+
+  Deno.test(`denocorn -k ${k} ${deno ? "closes" : "answers"} a slowloris head ${deno ? "" : "with 408 "}by --header-timeout and keeps its worker`, async () => {
     const s = await startServer([...args, "--header-timeout", "1"]);
     try {
       const pid = await getPid(s.port);
       for (let i = 0; i < 2; i++) {
         const r = await trickle(s.port, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", 200, 6000);
-        assertMatch(r.text, /^HTTP\/1\.1 408 /);
+        // Deno's engine gives no hook into a head in progress: the worker closes the connection.
+        if (deno) assertEquals(r.text, "");
+        else assertMatch(r.text, /^HTTP\/1\.1 408 /);
         assert(r.lifetime < 1000 + 2000, `closed after ${Math.round(r.lifetime)} ms`);
       }
       assertEquals(await getPid(s.port), pid, "the same worker serves after");

@@ -15,13 +15,14 @@ function fakeServer() {
       end(null);
       return Promise.resolve();
     },
+    forceClose: () => void calls.push("forceClose"),
     adoptWebSocket: () => null,
   };
   return { server, calls };
 }
 
 const PEER: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 4000 };
-const LIMITS = { keepaliveMs: 2000, headMs: 5000 };
+const LIMITS = { head: 5000, body: 3000, bodyRate: 0, write: 4000, idle: 2000 };
 const running = (now: number) => ({ now, stopping: false, stopDeadline: Infinity });
 
 function open() {
@@ -31,13 +32,12 @@ function open() {
   return { conn, calls, done, t0: performance.now() };
 }
 
-Deno.test("EngineConnection.sweep() gives a new connection --keep-alive plus the head time", async () => {
-  const { conn, calls, done, t0 } = open();
-  conn.sweep(running(t0 + 6000));
-  assertEquals(calls, [], "within keep-alive + head time");
-  conn.sweep(running(t0 + 7100));
-  assertEquals(calls, ["shutdown"]);
-  await done;
+Deno.test("EngineConnection.sweep() closes a new connection without a request at --header-timeout", () => {
+  const { conn, t0 } = open();
+  conn.sweep(running(t0 + 4900));
+  assertEquals(conn.abort.signal.aborted, false, "within the head time from the accept");
+  conn.sweep(running(t0 + 5100));
+  assertEquals(conn.abort.signal.aborted, true, "closed at once: a slow client gets no linger");
 });
 
 Deno.test("EngineConnection.sweep() closes a kept-alive connection after --keep-alive idle", async () => {
@@ -54,14 +54,49 @@ Deno.test("EngineConnection.sweep() closes a kept-alive connection after --keep-
   await done;
 });
 
-Deno.test("EngineConnection.sweep() kills a connection whose request waits on the client too long", () => {
+Deno.test("EngineConnection.sweep() kills a connection whose response write waits too long", () => {
   const { conn, calls } = open();
   const ex = conn.begin();
-  ex.wait("request body read", 1000);
+  ex.wait("response write", 1000);
   conn.sweep(running(performance.now() + 500));
   assertEquals(conn.abort.signal.aborted, false);
   conn.sweep(running(performance.now() + 1500));
   assertEquals([conn.abort.signal.aborted, calls], [true, []]);
+});
+
+Deno.test("EngineConnection.sweep() fails a body read past its deadline with 408, then closes", async () => {
+  const { conn, calls, done } = open();
+  const ex = conn.begin();
+  const read = ex.read(new Promise<never>(() => {}), performance.now() + 1000);
+  conn.sweep(running(performance.now() + 500));
+  conn.sweep(running(performance.now() + 1500));
+  const failed = await read.then(() => null, (e: Error & { status?: number }) => e.status);
+  assertEquals([failed, ex.bodyStatus, conn.abort.signal.aborted], [408, 408, false]);
+  conn.sweep(running(performance.now() + 3500));
+  assertEquals(conn.abort.signal.aborted, false, "the 408 has --write-timeout to go out");
+  conn.end(ex, false);
+  conn.sweep(running(performance.now()));
+  assertEquals([calls, conn.abort.signal.aborted], [[], true], "closed at once after the 408");
+  void done;
+});
+
+Deno.test("EngineConnection.kill() after a graceful shutdown shuts the socket down instead of aborting", () => {
+  const { conn, calls } = open();
+  conn.end(conn.begin(), false);
+  conn.close();
+  conn.kill();
+  assertEquals([calls, conn.abort.signal.aborted], [["shutdown", "forceClose"], false]);
+});
+
+Deno.test("EngineConnection.shedOrder() prefers idle kept-alive connections, never one with a request", () => {
+  const fresh = open().conn;
+  const kept = open().conn;
+  kept.end(kept.begin(), false);
+  const busy = open().conn;
+  busy.begin();
+  assertEquals(fresh.shedOrder()?.[0], 2);
+  assertEquals(kept.shedOrder()?.[0], 1);
+  assertEquals(busy.shedOrder(), null);
 });
 
 Deno.test("EngineConnection drains on stop: Connection: close, idle time kept, graceful deadline", async () => {
