@@ -88,14 +88,15 @@ async function untilWorkers(s: { workerPids(): number[] }, n: number): Promise<v
 
 Deno.test("Supervisor recreates a removed heartbeat directory and keeps every worker", async () => {
   const base = await Deno.makeTempDir();
-  const s = await startServer([APP, "--timeout", "2", "--worker-tmp-dir", base]);
+  // --timeout 3: a worker booting on a loaded machine (a second's boot is common) stays in time.
+  const s = await startServer([APP, "--timeout", "3", "--worker-tmp-dir", base]);
   try {
     await s.waitFor(/Booting worker/);
     const dir = heartbeatDirIn(base);
     await Deno.remove(dir, { recursive: true });
     s.signal("SIGTTIN"); // a spawn into the missing directory
     await untilWorkers(s, 2);
-    await sleep(3000); // longer than --timeout: a worker whose heartbeat was lost would be killed
+    await sleep(4000); // longer than --timeout: a worker whose heartbeat was lost would be killed
     const bad = s.lines.filter((l) => /WORKER TIMEOUT|Unhandled exception|was sent/.test(l));
     assertEquals(bad, []);
     assertEquals(s.workerPids().length, 2);
