@@ -156,6 +156,49 @@ export function send(fd: number, data: Uint8Array): number {
   }
 }
 
+/** Parts one sendmsg() call takes at most (well under IOV_MAX). */
+export const SENDV_MAX_PARTS = 64;
+/** struct msghdr on 64-bit Linux: name, namelen, iov, iovlen, control, controllen, flags. */
+const msghdr = new Uint8Array(56);
+const msghdrView = new DataView(msghdr.buffer);
+/** struct iovec[SENDV_MAX_PARTS]: base pointer and length, 16 bytes each. */
+const iovecs = new Uint8Array(16 * SENDV_MAX_PARTS);
+const iovecView = new DataView(iovecs.buffer);
+
+/** The address of `part`'s bytes. */
+function addressOf(part: Uint8Array): bigint {
+  return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(part)));
+}
+
+/**
+ * Sends `parts` in order with one sendmsg() (a gather write, no SIGPIPE) and returns the bytes
+ * the socket took: possibly fewer than the total (SO_SNDTIMEO passed mid-way, or more than
+ * {@linkcode SENDV_MAX_PARTS} parts), ending anywhere inside any part. Empty parts are skipped.
+ * Throws SysError like {@linkcode send}.
+ */
+export function sendv(fd: number, parts: readonly Uint8Array[]): number {
+  // Reading `.buffer` moves a small typed array's bytes off V8's heap, where a garbage
+  // collection (the BigInts below allocate) can no longer move them under a taken address.
+  for (const part of parts) void part.buffer;
+  let count = 0;
+  for (const part of parts) {
+    if (part.byteLength === 0) continue;
+    if (count === SENDV_MAX_PARTS) break;
+    iovecView.setBigUint64(count * 16, addressOf(part), true);
+    iovecView.setBigUint64(count * 16 + 8, BigInt(part.byteLength), true);
+    count++;
+  }
+  if (count === 0) return 0;
+  msghdrView.setBigUint64(16, addressOf(iovecs), true);
+  msghdrView.setBigUint64(24, BigInt(count), true);
+  for (;;) {
+    const n = Number(libc().sendmsg(fd, msghdr, MSG.NOSIGNAL));
+    if (n >= 0) return n;
+    const e = errno();
+    if (e !== ERRNO.EINTR) throw new SysError("sendmsg", e);
+  }
+}
+
 /** Writes all of `data` to a socket (no SIGPIPE). Throws SysError (EAGAIN = timed out, EPIPE). */
 export function writeAll(fd: number, data: Uint8Array): void {
   let off = 0;

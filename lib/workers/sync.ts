@@ -57,6 +57,10 @@ export async function runSyncWorker(w: WorkerBase): Promise<void> {
         }
         continue;
       }
+      // Under load the queue is often empty for a moment: wait for the next connection in a
+      // blocking poll (bounded by the same budget as serving), not on a helper thread.
+      const budget = Math.floor(YIELD_MS - (performance.now() - lastYield));
+      if (budget > 0 && sys.pollIn(listeners, budget).length > 0) continue;
       await sys.pollInAsync(pollSet, IDLE_POLL_MS);
       sys.drain(w.wakeFd);
       lastYield = performance.now();
