@@ -132,6 +132,23 @@ export function setDeferAccept(fd: number, seconds: number): void {
   setIntOpt(fd, SOL.TCP, TCP.DEFER_ACCEPT, Math.max(1, Math.round(seconds)));
 }
 
+/**
+ * Sets TCP_NODELAY on a TCP socket (a no-op on unix sockets). Set on a listener, every socket
+ * accepted from it inherits it (Linux), so a response's later writes (streamed chunks) leave at
+ * once instead of waiting behind the peer's delayed ACK.
+ */
+export function setNoDelay(fd: number): void {
+  if (localAddr(fd).transport !== "tcp") return;
+  setIntOpt(fd, SOL.TCP, TCP.NODELAY, 1);
+}
+
+/** Whether TCP_NODELAY is set on `fd` (false on unix sockets). */
+export function noDelay(fd: number): boolean {
+  const val = new Uint8Array(4), len = intArg(4);
+  if (libc().getsockopt(fd, SOL.TCP, TCP.NODELAY, val, len) < 0) return false;
+  return new DataView(val.buffer).getInt32(0, true) !== 0;
+}
+
 /** Reads into `buf`; returns the byte count, 0 at end of stream. Throws SysError (EAGAIN = timed out). */
 export function read(fd: number, buf: Uint8Array): number {
   for (;;) {

@@ -117,3 +117,23 @@ Deno.test("sendv() reports a peer that closed as a SysError, not a signal", asyn
     sys.close(pair.fd);
   }
 });
+
+Deno.test("setNoDelay() on a listener is inherited by the sockets it accepts", async () => {
+  const listener = sys.listenTcp("127.0.0.1", 0, 8);
+  const addr = sys.localAddr(listener);
+  assert(addr.transport === "tcp");
+  sys.setNoDelay(listener);
+  const client = await Deno.connect({ hostname: "127.0.0.1", port: addr.port });
+  let accepted = sys.accept(listener);
+  while (accepted === null) {
+    sys.pollIn([listener], 100);
+    accepted = sys.accept(listener);
+  }
+  try {
+    assert(sys.noDelay(accepted.fd), "expected TCP_NODELAY on the accepted socket");
+  } finally {
+    sys.close(accepted.fd);
+    sys.close(listener);
+    client.close();
+  }
+});
