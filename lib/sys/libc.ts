@@ -9,6 +9,7 @@ const SYMBOLS = {
   accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
   send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
   sendmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },

@@ -160,6 +160,20 @@ export function read(fd: number, buf: Uint8Array): number {
 }
 
 /**
+ * Reads what is already waiting, without blocking (recv with MSG_DONTWAIT): the byte count, 0 at
+ * end of stream, or null when nothing is waiting. Throws SysError (ECONNRESET).
+ */
+export function readNow(fd: number, buf: Uint8Array): number | null {
+  for (;;) {
+    const n = Number(libc().recv(fd, buf, sz(buf.byteLength), MSG.DONTWAIT));
+    if (n >= 0) return n;
+    const e = errno();
+    if (e === ERRNO.EAGAIN) return null;
+    if (e !== ERRNO.EINTR) throw new SysError("recv", e);
+  }
+}
+
+/**
  * Sends as much of `data` as the socket takes (no SIGPIPE) and returns that count: with
  * SO_SNDTIMEO set, a partial count when the timeout passed mid-way. Throws SysError (EAGAIN = the
  * timeout passed with nothing sent, EPIPE, ECONNRESET).

@@ -200,13 +200,11 @@ export class BlockingConnection implements Connection {
     sys.close(fd);
   }
 
-  /** True when input is waiting that is more than the peer's end of stream. */
+  /** True when input is waiting that is more than the peer's end of stream (one recv call). */
   #unreadInput(): boolean {
-    if (this.#eof || this.#failure !== null || sys.pollIn([this.#fd], 0).length === 0) {
-      return false;
-    }
+    if (this.#eof || this.#failure !== null) return false;
     try {
-      return sys.read(this.#fd, SCRATCH) > 0;
+      return (sys.readNow(this.#fd, SCRATCH) ?? 0) > 0;
     } catch {
       return false;
     }

@@ -137,3 +137,19 @@ Deno.test("setNoDelay() on a listener is inherited by the sockets it accepts", a
     client.close();
   }
 });
+
+Deno.test("readNow() tells nothing waiting, bytes waiting and end of stream apart", async () => {
+  const pair = await connectedPair();
+  try {
+    const buf = new Uint8Array(64);
+    assertEquals(sys.readNow(pair.fd, buf), null);
+    await pair.client.write(new Uint8Array([1, 2, 3]));
+    sys.pollIn([pair.fd], 1000);
+    assertEquals(sys.readNow(pair.fd, buf), 3);
+    await pair.client.closeWrite();
+    sys.pollIn([pair.fd], 1000);
+    assertEquals(sys.readNow(pair.fd, buf), 0);
+  } finally {
+    pair.close();
+  }
+});
