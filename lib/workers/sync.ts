@@ -20,9 +20,9 @@ export async function runSyncWorker(w: WorkerBase): Promise<void> {
   const ctx = exchangeContext(w, { className: "-k sync", persistent: false });
   const nameOf = listenerNames(w.boot.fds);
   const listeners = w.boot.fds;
-  // Accepted sockets inherit SO_RCVTIMEO/SO_SNDTIMEO and TCP_NODELAY from the listener: set them once here
-  // instead of twice per connection (every sync worker sets the same value). Each blocking call
-  // then waits one slice at most before the connection's deadlines are checked.
+  // Accepted sockets inherit SO_RCVTIMEO/SO_SNDTIMEO and TCP_NODELAY from the listener: set them
+  // once here instead of per connection (every sync worker sets the same value). Each blocking
+  // call then waits one slice at most before the connection's deadlines are checked.
   const headSeconds = Math.min(ctx.timeouts.head / 1000, 30);
   for (const fd of listeners) {
     sys.setIoTimeout(fd, sliceSeconds(w.settings.timeout));
