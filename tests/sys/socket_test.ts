@@ -90,14 +90,6 @@ Deno.test("sendv() stops mid-part when the socket is full, and advance() resumes
   }
 });
 
-Deno.test("advance() drops the parts sent and cuts into the first one left", () => {
-  const a = pattern(4, 1), b = pattern(6, 2), c = pattern(2, 3);
-  assertEquals(advance([a, b, c], 0), [a, b, c]);
-  assertEquals(advance([a, b, c], 4), [b, c]);
-  assertEquals(advance([a, b, c], 7), [b.subarray(3), c]);
-  assertEquals(advance([a, b, c], 12), []);
-});
-
 Deno.test("sendv() reports a peer that closed as a SysError, not a signal", async () => {
   const pair = await connectedPair();
   try {
