@@ -132,6 +132,23 @@ export function setDeferAccept(fd: number, seconds: number): void {
   setIntOpt(fd, SOL.TCP, TCP.DEFER_ACCEPT, Math.max(1, Math.round(seconds)));
 }
 
+/**
+ * Sets TCP_NODELAY on a TCP socket (a no-op on unix sockets). Set on a listener, every socket
+ * accepted from it inherits it (Linux), so a response's later writes (streamed chunks) leave at
+ * once instead of waiting behind the peer's delayed ACK.
+ */
+export function setNoDelay(fd: number): void {
+  if (localAddr(fd).transport !== "tcp") return;
+  setIntOpt(fd, SOL.TCP, TCP.NODELAY, 1);
+}
+
+/** Whether TCP_NODELAY is set on `fd` (false on unix sockets). */
+export function noDelay(fd: number): boolean {
+  const val = new Uint8Array(4), len = intArg(4);
+  if (libc().getsockopt(fd, SOL.TCP, TCP.NODELAY, val, len) < 0) return false;
+  return new DataView(val.buffer).getInt32(0, true) !== 0;
+}
+
 /** Reads into `buf`; returns the byte count, 0 at end of stream. Throws SysError (EAGAIN = timed out). */
 export function read(fd: number, buf: Uint8Array): number {
   for (;;) {
@@ -139,6 +156,20 @@ export function read(fd: number, buf: Uint8Array): number {
     if (n >= 0) return n;
     const e = errno();
     if (e !== ERRNO.EINTR) throw new SysError("read", e);
+  }
+}
+
+/**
+ * Reads what is already waiting, without blocking (recv with MSG_DONTWAIT): the byte count, 0 at
+ * end of stream, or null when nothing is waiting. Throws SysError (ECONNRESET).
+ */
+export function readNow(fd: number, buf: Uint8Array): number | null {
+  for (;;) {
+    const n = Number(libc().recv(fd, buf, sz(buf.byteLength), MSG.DONTWAIT));
+    if (n >= 0) return n;
+    const e = errno();
+    if (e === ERRNO.EAGAIN) return null;
+    if (e !== ERRNO.EINTR) throw new SysError("recv", e);
   }
 }
 
@@ -153,6 +184,49 @@ export function send(fd: number, data: Uint8Array): number {
     if (n >= 0) return n;
     const e = errno();
     if (e !== ERRNO.EINTR) throw new SysError("send", e);
+  }
+}
+
+/** Parts one sendmsg() call takes at most (well under IOV_MAX). */
+export const SENDV_MAX_PARTS = 64;
+/** struct msghdr on 64-bit Linux: name, namelen, iov, iovlen, control, controllen, flags. */
+const msghdr = new Uint8Array(56);
+const msghdrView = new DataView(msghdr.buffer);
+/** struct iovec[SENDV_MAX_PARTS]: base pointer and length, 16 bytes each. */
+const iovecs = new Uint8Array(16 * SENDV_MAX_PARTS);
+const iovecView = new DataView(iovecs.buffer);
+
+/** The address of `part`'s bytes. */
+function addressOf(part: Uint8Array): bigint {
+  return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(part)));
+}
+
+/**
+ * Sends `parts` in order with one sendmsg() (a gather write, no SIGPIPE) and returns the bytes
+ * the socket took: possibly fewer than the total (SO_SNDTIMEO passed mid-way, or more than
+ * {@linkcode SENDV_MAX_PARTS} parts), ending anywhere inside any part. Empty parts are skipped.
+ * Throws SysError like {@linkcode send}.
+ */
+export function sendv(fd: number, parts: readonly Uint8Array[]): number {
+  // Reading `.buffer` moves a small typed array's bytes off V8's heap, where a garbage
+  // collection (the BigInts below allocate) can no longer move them under a taken address.
+  for (const part of parts) void part.buffer;
+  let count = 0;
+  for (const part of parts) {
+    if (part.byteLength === 0) continue;
+    if (count === SENDV_MAX_PARTS) break;
+    iovecView.setBigUint64(count * 16, addressOf(part), true);
+    iovecView.setBigUint64(count * 16 + 8, BigInt(part.byteLength), true);
+    count++;
+  }
+  if (count === 0) return 0;
+  msghdrView.setBigUint64(16, addressOf(iovecs), true);
+  msghdrView.setBigUint64(24, BigInt(count), true);
+  for (;;) {
+    const n = Number(libc().sendmsg(fd, msghdr, MSG.NOSIGNAL));
+    if (n >= 0) return n;
+    const e = errno();
+    if (e !== ERRNO.EINTR) throw new SysError("sendmsg", e);
   }
 }
 

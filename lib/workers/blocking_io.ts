@@ -64,7 +64,10 @@ export class BlockingConnection implements Connection {
     },
   };
 
-  readonly sink = { write: (bytes: Uint8Array): void => this.#write(bytes) };
+  readonly sink = {
+    write: (bytes: Uint8Array): void => this.#write(bytes),
+    writev: (parts: readonly Uint8Array[]): void => this.#writev(parts),
+  };
 
   phase(p: Phase): void {
     this.#phase = p;
@@ -95,12 +98,18 @@ export class BlockingConnection implements Connection {
   }
 
   #write(bytes: Uint8Array): void {
+    this.#writev([bytes]);
+  }
+
+  /** Sends every part in order, with as few sendmsg() calls as the socket allows. */
+  #writev(parts: readonly Uint8Array[]): void {
     const { now, tick, writeTimeout } = this.#opts;
-    let off = 0;
+    let rest = parts.filter((p) => p.byteLength > 0);
     let progress = -1;
-    while (off < bytes.byteLength) {
+    while (rest.length > 0) {
       try {
-        off += sys.send(this.#fd, off === 0 ? bytes : bytes.subarray(off));
+        const n = rest.length === 1 ? sys.send(this.#fd, rest[0]!) : sys.sendv(this.#fd, rest);
+        rest = advance(rest, n);
         progress = -1;
       } catch (e) {
         if (!(e instanceof sys.SysError && e.code === "EAGAIN")) throw gone(e);
@@ -191,13 +200,11 @@ export class BlockingConnection implements Connection {
     sys.close(fd);
   }
 
-  /** True when input is waiting that is more than the peer's end of stream. */
+  /** True when input is waiting that is more than the peer's end of stream (one recv call). */
   #unreadInput(): boolean {
-    if (this.#eof || this.#failure !== null || sys.pollIn([this.#fd], 0).length === 0) {
-      return false;
-    }
+    if (this.#eof || this.#failure !== null) return false;
     try {
-      return sys.read(this.#fd, SCRATCH) > 0;
+      return (sys.readNow(this.#fd, SCRATCH) ?? 0) > 0;
     } catch {
       return false;
     }
@@ -215,6 +222,16 @@ export class BlockingConnection implements Connection {
       tick();
     }
   }
+}
+
+/** What is left of `parts` once their first `sent` bytes went out. */
+export function advance(parts: readonly Uint8Array[], sent: number): Uint8Array[] {
+  let i = 0;
+  while (i < parts.length && sent >= parts[i]!.byteLength) sent -= parts[i++]!.byteLength;
+  if (i === parts.length) return [];
+  const rest = parts.slice(i);
+  if (sent > 0) rest[0] = rest[0]!.subarray(sent);
+  return rest;
 }
 
 function readPhase(p: Phase): TimeoutPhase {

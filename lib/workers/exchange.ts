@@ -181,6 +181,13 @@ async function respond(
       return conn.sink.write(b);
     },
   };
+  const writev = conn.sink.writev?.bind(conn.sink);
+  if (writev !== undefined) {
+    sink.writev = (parts) => {
+      state.responded = true;
+      return writev(parts);
+    };
+  }
   const file = conn.sendFile === undefined ? null : fileBodyOf(res);
   if (file !== null) {
     return await writeFileResponse(sink, conn.sendFile!.bind(conn), rctx, res, file);

@@ -42,6 +42,8 @@ export interface ByteSink {
    * blocked write waits longer than the adapter's write deadline.
    */
   write(bytes: Uint8Array): void | Promise<void>;
+  /** Writes all of `parts` in order, like `write` of their concatenation but without the copy. */
+  writev?(parts: readonly Uint8Array[]): void | Promise<void>;
 }
 
 /**

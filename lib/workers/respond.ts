@@ -201,7 +201,7 @@ export async function writeResponse(
   const withBody = framing !== "none";
   if (plan.reader === null) {
     const chunks = withBody ? plan.chunks : [];
-    await sink.write(concat([head, ...chunks]));
+    await writeParts(sink, [head, ...chunks]);
     const bytes = chunks.reduce((n, c) => n + c.byteLength, 0);
     if (mismatch) log.error(lengthMismatch(bytes, plan.declared!));
     return { bytes, keepAlive };
@@ -223,6 +223,12 @@ function lengthMismatch(sent: number, declared: number): string {
   return `Response body was ${sent} bytes but Content-Length said ${declared}: closing the connection`;
 }
 
+/** Writes `parts` as one gather write where the sink has one, else as one concatenated write. */
+function writeParts(sink: ByteSink, parts: Uint8Array[]): void | Promise<void> {
+  if (sink.writev !== undefined) return sink.writev(parts);
+  return sink.write(parts.length === 1 ? parts[0]! : concat(parts));
+}
+
 /** Sends the head with what is in hand in one write, then each chunk as the app produces it. */
 async function streamBody(
   sink: ByteSink,
@@ -235,13 +241,13 @@ async function streamBody(
     c.byteLength === 0 ? [] : chunked ? encodeChunk(c) : [c];
   let sent = plan.chunks.reduce((n, c) => n + c.byteLength, 0);
   try {
-    await sink.write(concat([head, ...plan.chunks.flatMap(frame)]));
+    await writeParts(sink, [head, ...plan.chunks.flatMap(frame)]);
     let next = plan.pending ?? reader.read();
     for (let r = await next; !r.done; r = await next) {
       const c = asBytes(r.value);
       next = reader.read();
       if (c.byteLength === 0) continue;
-      await sink.write(concat(frame(c)));
+      await writeParts(sink, frame(c));
       sent += c.byteLength;
     }
     if (chunked) await sink.write(LAST_CHUNK);

@@ -20,13 +20,14 @@ export async function runSyncWorker(w: WorkerBase): Promise<void> {
   const ctx = exchangeContext(w, { className: "-k sync", persistent: false });
   const nameOf = listenerNames(w.boot.fds);
   const listeners = w.boot.fds;
-  // Accepted sockets inherit SO_RCVTIMEO/SO_SNDTIMEO from the listener: set them once here
-  // instead of twice per connection (every sync worker sets the same value). Each blocking call
-  // then waits one slice at most before the connection's deadlines are checked.
+  // Accepted sockets inherit SO_RCVTIMEO/SO_SNDTIMEO and TCP_NODELAY from the listener: set them
+  // once here instead of per connection (every sync worker sets the same value). Each blocking
+  // call then waits one slice at most before the connection's deadlines are checked.
   const headSeconds = Math.min(ctx.timeouts.head / 1000, 30);
   for (const fd of listeners) {
     sys.setIoTimeout(fd, sliceSeconds(w.settings.timeout));
     sys.setDeferAccept(fd, headSeconds);
+    sys.setNoDelay(fd);
   }
   const opts: BlockingOptions = {
     writeTimeout: ctx.timeouts.write,
@@ -57,6 +58,10 @@ export async function runSyncWorker(w: WorkerBase): Promise<void> {
         }
         continue;
       }
+      // Under load the queue is often empty for a moment: wait for the next connection in a
+      // blocking poll (bounded by the same budget as serving), not on a helper thread.
+      const budget = Math.floor(YIELD_MS - (performance.now() - lastYield));
+      if (budget > 0 && sys.pollIn(listeners, budget).length > 0) continue;
       await sys.pollInAsync(pollSet, IDLE_POLL_MS);
       sys.drain(w.wakeFd);
       lastYield = performance.now();
