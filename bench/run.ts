@@ -11,6 +11,7 @@ import { descendants, freePort, type Peer, stopAll } from "./peers.ts";
 import { BASELINE, missingRequirement, PEERS, versionOf } from "./peer_table.ts";
 import { barChart } from "./chart.ts";
 import { runMixed, toSample } from "./mixed_client.ts";
+import { openLoopSample, runOpenLoop } from "./open_loop.ts";
 import {
   type MachineFacts,
   markdown,
@@ -169,9 +170,23 @@ async function measure(
     return;
   }
   try {
-    const once = async (durationSec: number) => {
+    const once = async (durationSec: number, warmup = false) => {
       if (scenario.driver === "mixed") {
         return toSample(await runMixed(port, scenario.connections, durationSec, scenario.path));
+      }
+      if (scenario.openLoop !== undefined) {
+        const { rate, blockEvery, blockPath, minDurationSec } = scenario.openLoop;
+        // The warm-up (shorter than minDurationSec) stays short; a measurement never is.
+        const sec = warmup ? durationSec : Math.max(durationSec, minDurationSec);
+        return openLoopSample(
+          await runOpenLoop(port, {
+            rate,
+            durationSec: sec,
+            blockEvery,
+            fastPath: scenario.path,
+            blockPath,
+          }),
+        );
       }
       const path = scenario.paths?.[peer.family] ?? scenario.path;
       return await runWrk({
@@ -184,7 +199,7 @@ async function measure(
         signal,
       });
     };
-    if (opts.warmupSec > 0) await once(opts.warmupSec);
+    if (opts.warmupSec > 0) await once(opts.warmupSec, true);
     const r = await once(opts.durationSec);
     runs.samples.push(r);
     const errs = socketErrorCount(r.socketErrors);
@@ -318,7 +333,12 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
     results.push({
       name: scenario.name,
       description: scenario.description,
-      wrkCommand: scenario.driver === "mixed"
+      wrkCommand: scenario.openLoop !== undefined
+        ? `bench/open_loop.ts: ${scenario.openLoop.rate} arrivals/s for ` +
+          `${Math.max(opts.durationSec, scenario.openLoop.minDurationSec)} s, every ` +
+          `${scenario.openLoop.blockEvery}th GET ${scenario.openLoop.blockPath}, the rest GET ` +
+          `${scenario.path}, each on a new connection with Connection: close`
+        : scenario.driver === "mixed"
         ? `bench/mixed_client.ts: ${scenario.connections} clients, ${opts.durationSec} s, ` +
           `every 20th request GET /slow, the rest GET ${scenario.path}, Connection: close`
         : "wrk " +
@@ -365,14 +385,17 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
     await Deno.writeTextFile(DOC, markdown(report));
     await Deno.writeTextFile(
       CHART,
-      barChart(results.map((s) => ({
-        title: s.description,
-        bars: s.runs.flatMap((r) =>
-          r.samples.length === 0
-            ? []
-            : [{ label: r.label, value: median(r.samples.map((x) => x.requestsPerSec)) }]
-        ),
-      }))),
+      // Open-loop runs answer at the arrival rate, so their req/s says nothing; no bars.
+      barChart(
+        results.filter((s) => !s.wrkCommand.startsWith("bench/open_loop")).map((s) => ({
+          title: s.description,
+          bars: s.runs.flatMap((r) =>
+            r.samples.length === 0
+              ? []
+              : [{ label: r.label, value: median(r.samples.map((x) => x.requestsPerSec)) }]
+          ),
+        })),
+      ),
     );
     // `deno fmt --check` runs over the whole repo; leave the doc in its canonical form.
     const fmt = await new Deno.Command(Deno.execPath(), {
