@@ -24,6 +24,7 @@ import {
   scenarioSection,
 } from "./report.ts";
 import { type Scenario, SCENARIOS } from "./scenarios.ts";
+import { checkRssTargets, checkTargets, type RssTarget, targetLine } from "./targets.ts";
 import { runWrk, socketErrorCount, wrkArgs } from "./wrk.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -31,6 +32,11 @@ const DOC = `${ROOT}/docs/benchmarks.md`;
 const CHART = `${ROOT}/docs/benchmarks.svg`;
 /** The peer whose single process is "a bare Deno.serve process" for the memory target. */
 const RSS_BASELINE = "deno-reuseport";
+/** Every denocorn worker class (and engine) holds its workers within 1.2x of that process. */
+const RSS_TARGET: RssTarget = {
+  peers: ["denocorn-sync", "denocorn-async", "denocorn-async-strict"],
+  ratio: 1.2,
+};
 
 const USAGE = `usage: deno task bench [options]
 
@@ -361,9 +367,14 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
     console.error("memory: worker RSS after a 2 s keep-alive load");
     rss = await measureRss(opts.peers.filter((p) => !skipped.has(p.name)), opts, signal);
   }
+  const checks = [
+    ...results.flatMap(checkTargets),
+    ...(opts.rss ? checkRssTargets(rss, RSS_BASELINE, RSS_TARGET) : []),
+  ];
   console.log("");
-  for (const s of results) console.log(scenarioSection(s, BASELINE) + "\n");
+  for (const s of results) console.log(scenarioSection(s, BASELINE, checks) + "\n");
   if (rss.length > 0) console.log(rssTable(rss, RSS_BASELINE) + "\n");
+  for (const c of checks) console.log(targetLine(c));
 
   if (opts.write) {
     const report: Report = {
@@ -381,6 +392,7 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
       notes: [...skipped.values()],
       rss,
       rssBaseline: RSS_BASELINE,
+      checks,
     };
     await Deno.writeTextFile(DOC, markdown(report));
     await Deno.writeTextFile(
