@@ -40,6 +40,8 @@ export interface Scenario {
   /** Families that can run it (nginx only answers a fixed 200). */
   families: readonly AppFamily[];
   targets: readonly Target[];
+  /** Not run by default (no target of its own); `--scenario all` or its name runs it. */
+  extra?: true;
 }
 
 const APP_FAMILIES: AppFamily[] = ["denocorn", "wsgi", "serve", "deno", "node"];
@@ -107,6 +109,7 @@ export const SCENARIOS: readonly Scenario[] = [
     threads: 2,
     connections: 32,
     families: APP_FAMILIES,
+    extra: true,
     targets: [],
   },
   {
@@ -120,6 +123,7 @@ export const SCENARIOS: readonly Scenario[] = [
     threads: 2,
     connections: 4,
     families: ["denocorn", "deno", "serve"],
+    extra: true,
     targets: [{ peer: "denocorn-sync", against: "deno-reuseport", ratio: 1, metric: "rps" }],
   },
   {
@@ -132,6 +136,7 @@ export const SCENARIOS: readonly Scenario[] = [
     threads: 1,
     connections: 32,
     families: APP_FAMILIES,
+    extra: true,
     targets: [
       { peer: "denocorn-async", against: "deno-reuseport", ratio: 0.5, metric: "p99" },
       { peer: "denocorn-async", against: "deno-serve-parallel", ratio: 0.5, metric: "p99" },
