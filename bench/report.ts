@@ -151,6 +151,8 @@ export interface MachineFacts {
 /** One scenario's measurements. */
 export interface ScenarioResult {
   name: string;
+  /** `open-loop` results answer at the arrival rate: their req/s ratios say nothing. */
+  driver: "wrk" | "mixed" | "open-loop";
   description: string;
   wrkCommand: string;
   /** Which app each server ran, e.g. `denocorn sync: bench/apps/hello.ts:app`. */
@@ -232,7 +234,7 @@ export function scenarioSection(
     summaryTable(s.runs, baseline),
     "",
     ...(targets.length === 0 ? [] : [...targets, ""]),
-    ratioMatrix(s.runs),
+    ...(s.driver === "open-loop" ? [] : [ratioMatrix(s.runs)]),
     ...(failures.length > 0 ? ["", "Failed rounds:", "", ...failures] : []),
   ].join("\n");
 }

@@ -194,6 +194,14 @@ async function measure(
   }
 }
 
+/** A note naming the scenarios this run left out, if any. */
+function notRun(ran: readonly Scenario[]): string[] {
+  const left = SCENARIOS.filter((s) => !ran.includes(s)).map((s) => s.name);
+  return left.length === 0
+    ? []
+    : [`Not run this time (\`--scenario all\` runs them): ${left.join(", ")}.`];
+}
+
 /** The load command of a scenario as the report shows it. */
 function driverCommand(scenario: Scenario, durationSec: number): string {
   return scenario.openLoop !== undefined
@@ -222,7 +230,7 @@ async function writeDocs(report: Report): Promise<void> {
     CHART,
     // Open-loop runs answer at the arrival rate, so their req/s says nothing; no bars.
     barChart(
-      report.scenarios.filter((s) => !s.wrkCommand.startsWith("bench/open_loop")).map((s) => ({
+      report.scenarios.filter((s) => s.driver !== "open-loop").map((s) => ({
         title: s.description,
         bars: s.runs.flatMap((r) =>
           r.samples.length === 0
@@ -289,6 +297,7 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
     if (script !== null) await Deno.remove(script);
     results.push({
       name: scenario.name,
+      driver: scenario.driver,
       description: scenario.description,
       wrkCommand: driverCommand(scenario, opts.durationSec),
       apps: [],
@@ -328,7 +337,7 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
       })),
       scenarios: results,
       baseline: BASELINE,
-      notes: [...skipped.values()],
+      notes: [...skipped.values(), ...notRun(opts.scenarios)],
       rss,
       rssBaseline: RSS_BASELINE,
       checks,

@@ -150,7 +150,9 @@ export const SCENARIOS: readonly Scenario[] = [
       "arrivals at 30 req/s, a new connection each; latency of the fast requests from their " +
       "scheduled start. With one kernel accept queue a blocked worker takes no connections, so " +
       "the fast p99 stays near the p50; with a queue per process (`reusePort`) or round-robin " +
-      "hand-out (Node cluster) the fast requests handed to the blocked process wait for it.",
+      "hand-out (Node cluster) the fast requests handed to the blocked process wait for it. " +
+      "`deno serve --parallel` (Deno 2.9, Linux) shares one listening socket among its threads " +
+      "(`ss -ltn` shows one LISTEN entry), so it has one queue as well.",
     driver: "open-loop",
     openLoop: { rate: 30, blockEvery: 20, blockPath: "/block", minDurationSec: 8 },
     path: "/fast",

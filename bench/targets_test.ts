@@ -21,6 +21,7 @@ Deno.test("checkTargets() holds req/s targets as at-least and p99 targets as at-
   ];
   const lines = checkTargets({
     name: "s",
+    driver: "wrk",
     description: "",
     wrkCommand: "",
     apps: [],
