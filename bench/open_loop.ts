@@ -71,7 +71,9 @@ const encoder = new TextEncoder();
 
 /** One `GET path` on a new connection; resolves once the whole 200 response has been read. */
 async function fetchOnce(port: number, path: string): Promise<void> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  // The deadline covers the connect too (a full listen backlog leaves a SYN unanswered).
+  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port, signal });
   const timer = setTimeout(() => conn.close(), REQUEST_TIMEOUT_MS);
   try {
     await conn.write(

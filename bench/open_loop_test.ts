@@ -1,5 +1,5 @@
 import { strictEqual } from "node:assert/strict";
-import { openLoopSample, schedule } from "./open_loop.ts";
+import { openLoopSample, runOpenLoop, schedule } from "./open_loop.ts";
 
 const PLAN = { rate: 40, durationSec: 2, blockEvery: 20, fastPath: "/fast", blockPath: "/block" };
 
@@ -25,4 +25,26 @@ Deno.test("openLoopSample() reports the fast requests' latency apart from the bl
   strictEqual(s.latency.p99Ms, 2);
   strictEqual(s.latency.maxMs, 300);
   strictEqual(s.socketErrors.read, 1);
+});
+
+Deno.test("runOpenLoop() sends every scheduled request and times fast and blocking ones apart", async () => {
+  const seen: string[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (req) => {
+      seen.push(new URL(req.url).pathname);
+      return new Response("ok");
+    },
+  );
+  try {
+    const plan = { rate: 100, durationSec: 0.2, blockEvery: 5, fastPath: "/f", blockPath: "/b" };
+    const run = await runOpenLoop(server.addr.port, plan);
+    strictEqual(run.fastMs.length, 16);
+    strictEqual(run.blockMs.length, 4);
+    strictEqual(run.errors, 0);
+    strictEqual(seen.filter((p) => p === "/b").length, 4);
+    strictEqual(seen.filter((p) => p === "/f").length, 16);
+  } finally {
+    await server.shutdown();
+  }
 });
