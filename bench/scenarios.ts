@@ -40,7 +40,7 @@ export interface Scenario {
   /** Families that can run it (nginx only answers a fixed 200). */
   families: readonly AppFamily[];
   targets: readonly Target[];
-  /** Not run by default (no target of its own); `--scenario all` or its name runs it. */
+  /** Not run by default (keeps `deno task bench` near 12 minutes); `--scenario all` runs it. */
   extra?: true;
 }
 
