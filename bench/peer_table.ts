@@ -76,15 +76,18 @@ function single(
   };
 }
 
-function denocorn(workerClass: string): Peer {
+/** A denocorn peer: `-k sync`, or `-k async` on one HTTP engine (`--http deno|strict`). */
+function denocorn(workerClass: "sync" | "async", http?: "deno" | "strict"): Peer {
+  const engine = http === undefined ? "" : ` --http ${http}`;
+  const suffix = http === undefined || http === "deno" ? "" : `-${http}`;
   return single(
-    `denocorn-${workerClass}`,
-    `denocorn ${workerClass}`,
+    `denocorn-${workerClass}${suffix}`,
+    `denocorn ${workerClass}${http === undefined ? "" : `/${http}`}`,
     "denocorn",
     [DENO],
     Deno.execPath(),
     `deno run -A main.ts bench/apps/app.ts:app --bind 127.0.0.1:{port} --workers {workers} ` +
-      `--worker-class ${workerClass} --log-level warning`,
+      `--worker-class ${workerClass}${engine} --log-level warning`,
   );
 }
 
@@ -171,7 +174,8 @@ const nginx: Peer = {
 /** Every peer, in report order. */
 export const PEERS: readonly Peer[] = [
   denocorn("sync"),
-  denocorn("async"),
+  denocorn("async", "deno"),
+  denocorn("async", "strict"),
   gunicorn("sync"),
   gunicorn("gthread", " --threads 4"),
   single(

@@ -4,6 +4,7 @@
  */
 
 import type { Target } from "./scenarios.ts";
+import { type TargetCheck, targetLine, targetTable } from "./targets.ts";
 import type { WrkResult } from "./wrk.ts";
 import { socketErrorCount } from "./wrk.ts";
 
@@ -150,37 +151,14 @@ export interface MachineFacts {
 /** One scenario's measurements. */
 export interface ScenarioResult {
   name: string;
+  /** `open-loop` results answer at the arrival rate: their req/s ratios say nothing. */
+  driver: "wrk" | "mixed" | "open-loop";
   description: string;
   wrkCommand: string;
   /** Which app each server ran, e.g. `denocorn sync: bench/apps/hello.ts:app`. */
   apps: string[];
   targets: readonly Target[];
   runs: PeerRuns[];
-}
-
-/** One line per target: what was asked, what was measured, and whether it was met. */
-export function targetLines(s: ScenarioResult): string[] {
-  return s.targets.map((t) => {
-    const find = (n: string) => s.runs.find((r) => r.name === n);
-    const a = find(t.peer);
-    const b = find(t.against);
-    const la = a?.label ?? t.peer;
-    const lb = b?.label ?? t.against;
-    const goal = t.metric === "rps"
-      ? `${la} req/s ≥ ${t.ratio.toFixed(2)}x ${lb}`
-      : `${la} p99 ≤ ${t.ratio.toFixed(2)}x ${lb}`;
-    const sa = a === undefined ? null : summarize(a);
-    const sb = b === undefined ? null : summarize(b);
-    const base = sb === null ? 0 : t.metric === "rps" ? sb.rpsMedian : sb.p99Ms;
-    if (sa === null || sb === null || base === 0) {
-      return `- Target: ${goal}: not measured in this run.`;
-    }
-    const got = (t.metric === "rps" ? sa.rpsMedian : sa.p99Ms) / base;
-    const met = t.metric === "rps" ? got >= t.ratio : got <= t.ratio;
-    // Two decimals unless rounding would make a miss look like the target itself.
-    const shown = got.toFixed(Math.abs(got - t.ratio) < 0.005 ? 3 : 2);
-    return `- Target: ${goal}: measured ${shown}x, ${met ? "met" : "NOT met"}.`;
-  });
 }
 
 /** Resident memory per worker process, measured after a short keep-alive load. */
@@ -231,12 +209,18 @@ export interface Report {
   notes: string[];
   rss: RssRow[];
   rssBaseline: string;
+  /** Every target checked (scenarios and memory), for the table at the top. */
+  checks: TargetCheck[];
 }
 
 /** The scenario part, shared by stdout and the doc. */
-export function scenarioSection(s: ScenarioResult, baseline: string): string {
+export function scenarioSection(
+  s: ScenarioResult,
+  baseline: string,
+  checks: readonly TargetCheck[],
+): string {
   const failures = s.runs.flatMap((r) => r.failures.map((f) => `- ${r.label}: ${firstLine(f)}`));
-  const targets = targetLines(s);
+  const targets = checks.filter((c) => c.scenario === s.name).map(targetLine);
   return [
     `### ${s.name}`,
     "",
@@ -246,12 +230,11 @@ export function scenarioSection(s: ScenarioResult, baseline: string): string {
     s.wrkCommand,
     "```",
     "",
-    `Apps: ${s.apps.join("; ")}.`,
-    "",
+    ...(s.apps.length === 0 ? [] : [`Apps: ${s.apps.join("; ")}.`, ""]),
     summaryTable(s.runs, baseline),
     "",
     ...(targets.length === 0 ? [] : [...targets, ""]),
-    ratioMatrix(s.runs),
+    ...(s.driver === "open-loop" ? [] : [ratioMatrix(s.runs)]),
     ...(failures.length > 0 ? ["", "Failed rounds:", "", ...failures] : []),
   ].join("\n");
 }
@@ -273,18 +256,25 @@ export function markdown(r: Report): string {
     "totals over all rounds (wrk counts responses with status >= 400 as non-2xx). A server that " +
     "could not be started or measured shows why instead of a number.",
     "",
+    "## Targets",
+    "",
+    "Every target of this run, met or not; the sections below give the figures behind them.",
+    "",
+    targetTable(r.checks),
+    "",
     "## Result",
     "",
     "![median req/s of each server per scenario, relative to the fastest](benchmarks.svg)",
     "",
-    ...r.scenarios.flatMap((s) => [scenarioSection(s, r.baseline), ""]),
+    ...r.scenarios.flatMap((s) => [scenarioSection(s, r.baseline, r.checks), ""]),
     ...(r.rss.length === 0 ? [] : [
       "### 7. Memory",
       "",
-      "Resident memory (VmRSS) of each worker process after a 2 s keep-alive hello load. Target: " +
-      "denocorn's per-worker RSS ≤ 1.2x a bare `Deno.serve` process.",
+      "Resident memory (VmRSS) of each worker process after a 2 s keep-alive hello load.",
       "",
       rssTable(r.rss, r.rssBaseline),
+      "",
+      ...r.checks.filter((c) => c.scenario === "memory").map(targetLine),
       "",
     ]),
     ...(r.notes.length > 0 ? ["Notes:", "", ...r.notes.map((n) => `- ${n}`), ""] : []),

@@ -1,13 +1,5 @@
 import { strictEqual, throws } from "node:assert/strict";
-import {
-  median,
-  type PeerRuns,
-  ratio,
-  rssTable,
-  summarize,
-  summaryTable,
-  targetLines,
-} from "./report.ts";
+import { median, type PeerRuns, ratio, rssTable, summarize, summaryTable } from "./report.ts";
 import type { WrkResult } from "./wrk.ts";
 
 function sample(rps: number, p99Ms = 2, readErrors = 0): WrkResult {
@@ -54,32 +46,6 @@ Deno.test("ratios against the baseline, and no number for a peer without samples
   strictEqual(t.includes("| fast | 250 | 250–250 |"), true);
   strictEqual(t.includes("| 2.50x |"), true);
   strictEqual(t.includes("| gone | skipped: `x` not found | — |"), true);
-});
-
-Deno.test("targetLines checks req/s targets as at-least and p99 targets as at-most", () => {
-  const runs: PeerRuns[] = [
-    { name: "a", label: "A", samples: [sample(300, 4)], failures: [] },
-    { name: "b", label: "B", samples: [sample(100, 10)], failures: [] },
-  ];
-  const lines = targetLines({
-    name: "s",
-    description: "",
-    wrkCommand: "",
-    apps: [],
-    runs,
-    targets: [
-      { peer: "a", against: "b", ratio: 2.5, metric: "rps" },
-      { peer: "a", against: "b", ratio: 0.5, metric: "p99" },
-      { peer: "a", against: "b", ratio: 0.3, metric: "p99" },
-      { peer: "a", against: "zzz", ratio: 1, metric: "rps" },
-      { peer: "a", against: "b", ratio: 3.001, metric: "rps" },
-    ],
-  });
-  strictEqual(lines[4], "- Target: A req/s ≥ 3.00x B: measured 3.000x, NOT met.");
-  strictEqual(lines[0], "- Target: A req/s ≥ 2.50x B: measured 3.00x, met.");
-  strictEqual(lines[1], "- Target: A p99 ≤ 0.50x B: measured 0.40x, met.");
-  strictEqual(lines[2], "- Target: A p99 ≤ 0.30x B: measured 0.40x, NOT met.");
-  strictEqual(lines[3], "- Target: A req/s ≥ 1.00x zzz: not measured in this run.");
 });
 
 Deno.test("rssTable compares median worker RSS with the baseline", () => {

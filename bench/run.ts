@@ -7,12 +7,13 @@
  */
 
 import { parseArgs } from "node:util";
-import { descendants, freePort, type Peer, stopAll } from "./peers.ts";
+import { ensureBenchFile, machineFacts, measureRss } from "./machine.ts";
+import { freePort, type Peer, stopAll } from "./peers.ts";
 import { BASELINE, missingRequirement, PEERS, versionOf } from "./peer_table.ts";
 import { barChart } from "./chart.ts";
 import { runMixed, toSample } from "./mixed_client.ts";
+import { openLoopSample, runOpenLoop } from "./open_loop.ts";
 import {
-  type MachineFacts,
   markdown,
   median,
   type PeerRuns,
@@ -23,6 +24,7 @@ import {
   scenarioSection,
 } from "./report.ts";
 import { type Scenario, SCENARIOS } from "./scenarios.ts";
+import { checkRssTargets, checkTargets, type RssTarget, targetLine } from "./targets.ts";
 import { runWrk, socketErrorCount, wrkArgs } from "./wrk.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -30,15 +32,21 @@ const DOC = `${ROOT}/docs/benchmarks.md`;
 const CHART = `${ROOT}/docs/benchmarks.svg`;
 /** The peer whose single process is "a bare Deno.serve process" for the memory target. */
 const RSS_BASELINE = "deno-reuseport";
+/** Every denocorn worker class (and engine) holds its workers within 1.2x of that process. */
+const RSS_TARGET: RssTarget = {
+  peers: ["denocorn-sync", "denocorn-async", "denocorn-async-strict"],
+  ratio: 1.2,
+};
 
 const USAGE = `usage: deno task bench [options]
 
   --rounds N        rounds; each runs every server once, in rotated order (default 3)
-  --duration S      seconds of wrk per server per round (default 5)
+  --duration S      seconds of wrk per server per round (default 3; blocked-loop: 8 at least)
   --warmup S        seconds of unrecorded wrk after each start (default 1, 0 = none)
   --workers N       worker processes per server (default 2)
   --only a,b        servers to run (default all): ${PEERS.map((p) => p.name).join(", ")}
-  --scenario a,b    scenarios to run (default all): ${SCENARIOS.map((s) => s.name).join(", ")}
+  --scenario a,b    scenarios to run, or all (default: those with targets):
+                    ${SCENARIOS.map((s) => s.name + (s.extra ? " (extra)" : "")).join(", ")}
   --no-rss          skip the memory measurement (7)
   --write           rewrite docs/benchmarks.md and docs/benchmarks.svg with the results
   -h, --help        this text
@@ -99,48 +107,17 @@ function parseOptions(args: string[]): Options | null {
   if (values.help) return null;
   return {
     rounds: positiveInt("rounds", values.rounds, 3),
-    durationSec: positiveInt("duration", values.duration, 5),
+    durationSec: positiveInt("duration", values.duration, 3),
     warmupSec: positiveInt("warmup", values.warmup, 1, 0),
     workers: positiveInt("workers", values.workers, 2),
     peers: pick("server", PEERS, values.only),
-    scenarios: pick("scenario", SCENARIOS, values.scenario),
+    scenarios: values.scenario === "all"
+      ? [...SCENARIOS]
+      : values.scenario === undefined
+      ? SCENARIOS.filter((s) => !s.extra)
+      : pick("scenario", SCENARIOS, values.scenario),
     write: values.write ?? false,
     rss: !(values["no-rss"] ?? false),
-  };
-}
-
-async function machineFacts(): Promise<MachineFacts> {
-  const read = (p: string) => {
-    try {
-      return Deno.readTextFileSync(p).trim();
-    } catch {
-      return "?";
-    }
-  };
-  const cpu = /^model name\s*:\s*(.+)$/m.exec(read("/proc/cpuinfo"))?.[1] ?? Deno.build.arch;
-  const nproc = Number(
-    (await versionOf({ bin: "nproc", versionArgs: [] })) ?? navigator.hardwareConcurrency,
-  );
-  return {
-    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-    cpu,
-    nproc,
-    kernel: `${Deno.build.os} ${Deno.osRelease()}`,
-    deno:
-      `deno ${Deno.version.deno} (v8 ${Deno.version.v8}, typescript ${Deno.version.typescript})`,
-    gunicorn: (await versionOf({ bin: "gunicorn", versionArgs: ["--version"] })) ??
-      "gunicorn: not installed",
-    python: (await versionOf({ bin: "python3", versionArgs: ["--version"] })) ??
-      "python3: not installed",
-    wrk: ((await versionOf({ bin: "wrk", versionArgs: ["--version"] })) ?? "wrk: not installed")
-      .replace(/\s*Copyright.*$/, ""),
-    net:
-      `ip_local_port_range ${
-        read("/proc/sys/net/ipv4/ip_local_port_range").replace(/\s+/g, "-")
-      }, ` +
-      `tcp_tw_reuse ${read("/proc/sys/net/ipv4/tcp_tw_reuse")}, somaxconn ${
-        read("/proc/sys/net/core/somaxconn")
-      }`,
   };
 }
 
@@ -169,9 +146,23 @@ async function measure(
     return;
   }
   try {
-    const once = async (durationSec: number) => {
+    const once = async (durationSec: number, warmup = false) => {
       if (scenario.driver === "mixed") {
         return toSample(await runMixed(port, scenario.connections, durationSec, scenario.path));
+      }
+      if (scenario.openLoop !== undefined) {
+        const { rate, blockEvery, blockPath, minDurationSec } = scenario.openLoop;
+        // The warm-up (shorter than minDurationSec) stays short; a measurement never is.
+        const sec = warmup ? durationSec : Math.max(durationSec, minDurationSec);
+        return openLoopSample(
+          await runOpenLoop(port, {
+            rate,
+            durationSec: sec,
+            blockEvery,
+            fastPath: scenario.path,
+            blockPath,
+          }),
+        );
       }
       const path = scenario.paths?.[peer.family] ?? scenario.path;
       return await runWrk({
@@ -184,7 +175,7 @@ async function measure(
         signal,
       });
     };
-    if (opts.warmupSec > 0) await once(opts.warmupSec);
+    if (opts.warmupSec > 0) await once(opts.warmupSec, true);
     const r = await once(opts.durationSec);
     runs.samples.push(r);
     const errs = socketErrorCount(r.socketErrors);
@@ -203,70 +194,59 @@ async function measure(
   }
 }
 
-/** The 100 MiB file the download scenario serves (BENCH_FILE, default in /tmp). */
-async function ensureBenchFile(): Promise<void> {
-  const path = Deno.env.get("BENCH_FILE") ?? "/tmp/denocorn-bench-100m.bin";
-  const size = 100 * 1024 * 1024;
-  if ((await Deno.stat(path).catch(() => null))?.size === size) return;
-  const chunk = new Uint8Array(1024 * 1024).map((_, i) => (i * 7) & 0xff);
-  using file = await Deno.open(path, { write: true, create: true, truncate: true });
-  for (let i = 0; i < 100; i++) await file.write(chunk);
+/** A note naming the scenarios this run left out, if any. */
+function notRun(ran: readonly Scenario[]): string[] {
+  const left = SCENARIOS.filter((s) => !ran.includes(s)).map((s) => s.name);
+  return left.length === 0
+    ? []
+    : [`Not run this time (\`--scenario all\` runs them): ${left.join(", ")}.`];
 }
 
-/** VmRSS in KiB of a process, or 0 when it is gone. */
-function rssKiB(pid: number): number {
-  try {
-    return Number(/^VmRSS:\s+(\d+)/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`))?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
+/** The load command of a scenario as the report shows it. */
+function driverCommand(scenario: Scenario, durationSec: number): string {
+  return scenario.openLoop !== undefined
+    ? `bench/open_loop.ts: ${scenario.openLoop.rate} arrivals/s for ` +
+      `${Math.max(durationSec, scenario.openLoop.minDurationSec)} s, every ` +
+      `${scenario.openLoop.blockEvery}th GET ${scenario.openLoop.blockPath}, the rest GET ` +
+      `${scenario.path}, each on a new connection with Connection: close`
+    : scenario.driver === "mixed"
+    ? `bench/mixed_client.ts: ${scenario.connections} clients, ${durationSec} s, ` +
+      `every 20th request GET /slow, the rest GET ${scenario.path}, Connection: close`
+    : "wrk " +
+      wrkArgs({
+        url: `http://127.0.0.1:PORT${scenario.path}`,
+        threads: scenario.threads,
+        connections: scenario.connections,
+        durationSec,
+        headers: scenario.headers.map((h) => `"${h}"`),
+        ...(scenario.script === undefined ? {} : { script: "post.lua" }),
+      }).join(" ");
 }
 
-/** 7: each peer's worker RSS after a short keep-alive hello load. */
-async function measureRss(peers: Peer[], opts: Options, signal: AbortSignal): Promise<RssRow[]> {
-  const rows: RssRow[] = [];
-  for (const peer of peers) {
-    if (peer.name === "nginx") continue;
-    const port = freePort();
-    let server;
-    try {
-      server = await peer.start({ root: ROOT, port, workers: opts.workers, signal });
-    } catch (e) {
-      console.error(`  ${peer.name}: start failed: ${(e as Error).message.split("\n")[0]}`);
-      continue;
-    }
-    try {
-      await runWrk({
-        url: `http://127.0.0.1:${port}/`,
-        threads: 2,
-        connections: 32,
-        durationSec: 2,
-        headers: [],
-        signal,
-      });
-      const tops = server.pids;
-      const kids = tops.flatMap((p) => descendants(p).map((d) => d.pid));
-      // Workers: the children when the server forks them, else its own processes.
-      const workers = kids.length > 0 ? kids.filter((p) => rssKiB(p) > 0) : tops;
-      const all = [...tops, ...kids];
-      rows.push({
-        name: peer.name,
-        label: peer.label,
-        workersKiB: workers.map(rssKiB).filter((k) => k > 0),
-        totalKiB: all.reduce((a, p) => a + rssKiB(p), 0),
-      });
-      console.error(
-        `  ${peer.name.padEnd(20)} workers ${workers.length}, RSS ${
-          workers.map((p) => Math.round(rssKiB(p) / 1024)).join(", ")
-        } MiB`,
-      );
-    } catch (e) {
-      console.error(`  ${peer.name}: ${(e as Error).message.split("\n")[0]}`);
-    } finally {
-      await server.stop();
-    }
-  }
-  return rows;
+/** Writes docs/benchmarks.md and the chart, in `deno fmt`'s canonical form. */
+async function writeDocs(report: Report): Promise<void> {
+  await Deno.writeTextFile(DOC, markdown(report));
+  await Deno.writeTextFile(
+    CHART,
+    // Open-loop runs answer at the arrival rate, so their req/s says nothing; no bars.
+    barChart(
+      report.scenarios.filter((s) => s.driver !== "open-loop").map((s) => ({
+        title: s.description,
+        bars: s.runs.flatMap((r) =>
+          r.samples.length === 0
+            ? []
+            : [{ label: r.label, value: median(r.samples.map((x) => x.requestsPerSec)) }]
+        ),
+      })),
+    ),
+  );
+  // `deno fmt --check` runs over the whole repo; leave the doc in its canonical form.
+  const fmt = await new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--quiet", DOC, CHART],
+    cwd: ROOT,
+    stdin: "null",
+  }).output();
+  if (!fmt.success) console.error(`deno fmt ${DOC} failed (code ${fmt.code})`);
 }
 
 async function bench(opts: Options, signal: AbortSignal): Promise<number> {
@@ -317,19 +297,9 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
     if (script !== null) await Deno.remove(script);
     results.push({
       name: scenario.name,
+      driver: scenario.driver,
       description: scenario.description,
-      wrkCommand: scenario.driver === "mixed"
-        ? `bench/mixed_client.ts: ${scenario.connections} clients, ${opts.durationSec} s, ` +
-          `every 20th request GET /slow, the rest GET ${scenario.path}, Connection: close`
-        : "wrk " +
-          wrkArgs({
-            url: `http://127.0.0.1:PORT${scenario.path}`,
-            threads: scenario.threads,
-            connections: scenario.connections,
-            durationSec: opts.durationSec,
-            headers: scenario.headers.map((h) => `"${h}"`),
-            ...(scenario.script === undefined ? {} : { script: "post.lua" }),
-          }).join(" "),
+      wrkCommand: driverCommand(scenario, opts.durationSec),
       apps: [],
       targets: scenario.targets,
       runs: [...runs.values()],
@@ -339,11 +309,20 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
   let rss: RssRow[] = [];
   if (opts.rss) {
     console.error("memory: worker RSS after a 2 s keep-alive load");
-    rss = await measureRss(opts.peers.filter((p) => !skipped.has(p.name)), opts, signal);
+    rss = await measureRss(
+      opts.peers.filter((p) => !skipped.has(p.name)),
+      { root: ROOT, workers: opts.workers },
+      signal,
+    );
   }
+  const checks = [
+    ...results.flatMap(checkTargets),
+    ...(opts.rss ? checkRssTargets(rss, RSS_BASELINE, RSS_TARGET) : []),
+  ];
   console.log("");
-  for (const s of results) console.log(scenarioSection(s, BASELINE) + "\n");
+  for (const s of results) console.log(scenarioSection(s, BASELINE, checks) + "\n");
   if (rss.length > 0) console.log(rssTable(rss, RSS_BASELINE) + "\n");
+  for (const c of checks) console.log(targetLine(c));
 
   if (opts.write) {
     const report: Report = {
@@ -358,29 +337,12 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
       })),
       scenarios: results,
       baseline: BASELINE,
-      notes: [...skipped.values()],
+      notes: [...skipped.values(), ...notRun(opts.scenarios)],
       rss,
       rssBaseline: RSS_BASELINE,
+      checks,
     };
-    await Deno.writeTextFile(DOC, markdown(report));
-    await Deno.writeTextFile(
-      CHART,
-      barChart(results.map((s) => ({
-        title: s.description,
-        bars: s.runs.flatMap((r) =>
-          r.samples.length === 0
-            ? []
-            : [{ label: r.label, value: median(r.samples.map((x) => x.requestsPerSec)) }]
-        ),
-      }))),
-    );
-    // `deno fmt --check` runs over the whole repo; leave the doc in its canonical form.
-    const fmt = await new Deno.Command(Deno.execPath(), {
-      args: ["fmt", "--quiet", DOC, CHART],
-      cwd: ROOT,
-      stdin: "null",
-    }).output();
-    if (!fmt.success) console.error(`deno fmt ${DOC} failed (code ${fmt.code})`);
+    await writeDocs(report);
     console.log(`wrote ${DOC}`);
   }
   const anyFailure = results.some((s) => s.runs.some((r) => r.failures.length > 0));

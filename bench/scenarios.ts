@@ -19,8 +19,13 @@ export interface Scenario {
   name: string;
   /** One line for the report. */
   description: string;
-  /** `wrk` drives it, or `mixed` (bench/mixed_client.ts: 1 request in 20 is slow). */
-  driver: "wrk" | "mixed";
+  /**
+   * `wrk` drives it, or `mixed` (bench/mixed_client.ts: 1 request in 20 is slow), or `open-loop`
+   * (bench/open_loop.ts: fixed arrival rate, 1 request in `blockEvery` blocks its worker).
+   */
+  driver: "wrk" | "mixed" | "open-loop";
+  /** For `open-loop`: arrivals per second, the blocking path, and the shortest run. */
+  openLoop?: { rate: number; blockEvery: number; blockPath: string; minDurationSec: number };
   /** Request path (for `mixed`, the fast path; the slow one is `/slow`). */
   path: string;
   /** A different path for some families. */
@@ -35,6 +40,8 @@ export interface Scenario {
   /** Families that can run it (nginx only answers a fixed 200). */
   families: readonly AppFamily[];
   targets: readonly Target[];
+  /** Not run by default (keeps `deno task bench` near 12 minutes); `--scenario all` runs it. */
+  extra?: true;
 }
 
 const APP_FAMILIES: AppFamily[] = ["denocorn", "wsgi", "serve", "deno", "node"];
@@ -63,6 +70,7 @@ export const SCENARIOS: readonly Scenario[] = [
     targets: [
       { peer: "denocorn-sync", against: "gunicorn-sync", ratio: 2.5, metric: "rps" },
       { peer: "denocorn-sync", against: "deno-reuseport", ratio: 1, metric: "rps" },
+      { peer: "denocorn-async", against: "deno-reuseport", ratio: 0.9, metric: "rps" },
     ],
   },
   {
@@ -74,7 +82,10 @@ export const SCENARIOS: readonly Scenario[] = [
     threads: 2,
     connections: 32,
     families: APP_FAMILIES,
-    targets: [{ peer: "denocorn-async", against: "deno-serve-parallel", ratio: 1, metric: "rps" }],
+    targets: [
+      { peer: "denocorn-async", against: "deno-serve-parallel", ratio: 1, metric: "rps" },
+      { peer: "denocorn-sync", against: "gunicorn-sync", ratio: 1.2, metric: "rps" },
+    ],
   },
   {
     name: "post-256k",
@@ -98,6 +109,7 @@ export const SCENARIOS: readonly Scenario[] = [
     threads: 2,
     connections: 32,
     families: APP_FAMILIES,
+    extra: true,
     targets: [],
   },
   {
@@ -111,6 +123,7 @@ export const SCENARIOS: readonly Scenario[] = [
     threads: 2,
     connections: 4,
     families: ["denocorn", "deno", "serve"],
+    extra: true,
     targets: [{ peer: "denocorn-sync", against: "deno-reuseport", ratio: 1, metric: "rps" }],
   },
   {
@@ -123,9 +136,34 @@ export const SCENARIOS: readonly Scenario[] = [
     threads: 1,
     connections: 32,
     families: APP_FAMILIES,
+    extra: true,
     targets: [
       { peer: "denocorn-async", against: "deno-reuseport", ratio: 0.5, metric: "p99" },
       { peer: "denocorn-async", against: "deno-serve-parallel", ratio: 0.5, metric: "p99" },
+    ],
+  },
+  {
+    name: "blocked-loop",
+    description:
+      "8. 1 request in 20 blocks its worker for 500 ms (`/block`: `Atomics.wait` in the " +
+      "Deno and Node apps, `time.sleep` in the WSGI app), the rest are hello (`/fast`); open-loop " +
+      "arrivals at 30 req/s, a new connection each; latency of the fast requests from their " +
+      "scheduled start. With one kernel accept queue a blocked worker takes no connections, so " +
+      "the fast p99 stays near the p50; with a queue per process (`reusePort`) or round-robin " +
+      "hand-out (Node cluster) the fast requests handed to the blocked process wait for it. " +
+      "`deno serve --parallel` (Deno 2.9, Linux) shares one listening socket among its threads " +
+      "(`ss -ltn` shows one LISTEN entry), so it has one queue as well.",
+    driver: "open-loop",
+    openLoop: { rate: 30, blockEvery: 20, blockPath: "/block", minDurationSec: 8 },
+    path: "/fast",
+    headers: ["Connection: close"],
+    threads: 1,
+    connections: 0,
+    families: APP_FAMILIES,
+    targets: [
+      { peer: "denocorn-async", against: "deno-reuseport", ratio: 0.5, metric: "p99" },
+      { peer: "denocorn-async-strict", against: "deno-reuseport", ratio: 0.5, metric: "p99" },
+      { peer: "denocorn-sync", against: "deno-reuseport", ratio: 0.5, metric: "p99" },
     ],
   },
 ];

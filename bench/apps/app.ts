@@ -1,6 +1,7 @@
 /**
  * @module The benchmark app, one fetch handler for every scenario: `/` hello, `/64k` a 64 KiB
- * body, `/echo` echoes a POST, `/sleep` awaits 20 ms, `/slow` awaits 500 ms, `/fast` hello.
+ * body, `/echo` echoes a POST, `/sleep` awaits 20 ms, `/slow` awaits 500 ms, `/block`
+ * blocks the event loop for 500 ms (`Atomics.wait`), `/fast` hello.
  * denocorn loads it as `bench/apps/app.ts:app`; the Deno.serve and deno serve peers import it.
  */
 
@@ -10,6 +11,8 @@ const HELLO = "Hello, world!\n";
 const FILE = Deno.env.get("BENCH_FILE") ?? "/tmp/denocorn-bench-100m.bin";
 const BODY_64K = new Uint8Array(64 * 1024).fill(120);
 const TEXT = { "content-type": "text/plain;charset=UTF-8" };
+
+const BLOCKER = new Int32Array(new SharedArrayBuffer(4));
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -39,6 +42,10 @@ export async function app(req: Request): Promise<Response> {
       return new Response(HELLO, { headers: TEXT });
     case "/slow":
       await sleep(500);
+      return new Response(HELLO, { headers: TEXT });
+    case "/block":
+      // Nothing else runs in this process (or worker) meanwhile: no accepts, no other requests.
+      Atomics.wait(BLOCKER, 0, 0, 500);
       return new Response(HELLO, { headers: TEXT });
     default:
       return new Response(HELLO, { headers: TEXT });

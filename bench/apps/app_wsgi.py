@@ -16,7 +16,9 @@ def app(environ, start_response):
         body, ctype = environ["wsgi.input"].read(length), "application/octet-stream"
     elif path == "/sleep":
         time.sleep(0.02)
-    elif path == "/slow":
+    elif path in ("/slow", "/block"):
+        # /block: time.sleep blocks the handling thread as Atomics.wait blocks a Deno worker
+        # (the whole sync worker; one of the gthread worker's threads).
         time.sleep(0.5)
     start_response("200 OK", [("Content-Type", ctype), ("Content-Length", str(len(body)))])
     return [body]

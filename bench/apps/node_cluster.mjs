@@ -34,6 +34,10 @@ if (cluster.isPrimary) {
     }
     if (req.url === "/sleep") return void setTimeout(() => done(HELLO), 20);
     if (req.url === "/slow") return void setTimeout(() => done(HELLO), 500);
+    if (req.url === "/block") {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+      return done(HELLO);
+    }
     done(HELLO);
   }).listen(port, "127.0.0.1");
 }

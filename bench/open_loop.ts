@@ -1,0 +1,117 @@
+/**
+ * @module The open-loop client of the blocked-loop scenario: requests start at a fixed rate,
+ * whether or not earlier ones have been answered (unlike wrk's closed loop, a stalled server does
+ * not slow the arrivals down), each on a new connection with `Connection: close`; every Nth one
+ * asks for the path that blocks its worker. Latency counts from the request's scheduled start.
+ */
+
+import { percentile } from "./mixed_client.ts";
+import type { WrkResult } from "./wrk.ts";
+
+/** What to send. */
+export interface OpenLoopPlan {
+  /** Arrivals per second. */
+  rate: number;
+  durationSec: number;
+  /** Every `blockEvery`-th request (1-based) goes to `blockPath`; the others to `fastPath`. */
+  blockEvery: number;
+  fastPath: string;
+  blockPath: string;
+}
+
+/** One scheduled request: when it starts (ms after the run's start) and what it asks for. */
+export interface Arrival {
+  atMs: number;
+  block: boolean;
+}
+
+/** Every arrival of a plan, in order: `rate × durationSec` of them, evenly spaced. */
+export function schedule(plan: OpenLoopPlan): Arrival[] {
+  const count = Math.floor(plan.rate * plan.durationSec);
+  const gapMs = 1000 / plan.rate;
+  return Array.from({ length: count }, (_, i) => ({
+    atMs: i * gapMs,
+    block: (i + 1) % plan.blockEvery === 0,
+  }));
+}
+
+/** What an open-loop run measured; latencies in ms from each request's scheduled start. */
+export interface OpenLoopRun {
+  fastMs: number[];
+  blockMs: number[];
+  /** Requests that failed or got no 200 within the per-request timeout. */
+  errors: number;
+  durationSec: number;
+}
+
+/** The run as the report's sample: arrivals answered per second, latency of the fast ones. */
+export function openLoopSample(r: OpenLoopRun): WrkResult {
+  const requests = r.fastMs.length + r.blockMs.length;
+  return {
+    requestsPerSec: requests / r.durationSec,
+    requests,
+    durationSec: r.durationSec,
+    latency: {
+      avgMs: r.fastMs.reduce((a, b) => a + b, 0) / Math.max(1, r.fastMs.length),
+      maxMs: Math.max(0, ...r.fastMs),
+      p50Ms: percentile(r.fastMs, 0.5),
+      p75Ms: percentile(r.fastMs, 0.75),
+      p90Ms: percentile(r.fastMs, 0.9),
+      p99Ms: percentile(r.fastMs, 0.99),
+    },
+    non2xx: 0,
+    socketErrors: { connect: 0, read: r.errors, write: 0, timeout: 0 },
+  };
+}
+
+/** How long one request may take before it counts as an error. */
+export const REQUEST_TIMEOUT_MS = 5000;
+
+const encoder = new TextEncoder();
+
+/** One `GET path` on a new connection; resolves once the whole 200 response has been read. */
+async function fetchOnce(port: number, path: string): Promise<void> {
+  // The deadline covers the connect too (a full listen backlog leaves a SYN unanswered).
+  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port, signal });
+  const timer = setTimeout(() => conn.close(), REQUEST_TIMEOUT_MS);
+  try {
+    await conn.write(
+      encoder.encode(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
+    );
+    const buf = new Uint8Array(4096);
+    let head = "";
+    for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
+      if (head.length < 16) head += new TextDecoder().decode(buf.subarray(0, n));
+    }
+    if (!head.startsWith("HTTP/1.1 200")) throw new Error(`bad response ${head.slice(0, 16)}`);
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch { /* closed by the timer or the server */ }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+}
+
+/** Sends `plan` to 127.0.0.1:`port` and waits for every answer (each bounded by the timeout). */
+export async function runOpenLoop(port: number, plan: OpenLoopPlan): Promise<OpenLoopRun> {
+  const run: OpenLoopRun = { fastMs: [], blockMs: [], errors: 0, durationSec: plan.durationSec };
+  const start = performance.now();
+  const pending: Promise<void>[] = [];
+  for (const a of schedule(plan)) {
+    await sleep(start + a.atMs - performance.now());
+    const due = start + a.atMs;
+    pending.push(
+      fetchOnce(port, a.block ? plan.blockPath : plan.fastPath).then(
+        () => void (a.block ? run.blockMs : run.fastMs).push(performance.now() - due),
+        () => void run.errors++,
+      ),
+    );
+  }
+  await Promise.all(pending);
+  return run;
+}
