@@ -23,7 +23,21 @@ export interface MixedRun {
 
 /** The run as the report's sample: throughput of all requests, latency of the fast ones. */
 export function toSample(r: MixedRun): WrkResult {
-  const requests = r.fastMs.length + r.slowMs.length;
+  return fastSample(r.fastMs, r.slowMs.length, r.errors, r.durationSec);
+}
+
+/**
+ * A report sample from a client of its own: all requests (`fastMs` and `others`) per second,
+ * latency of the fast ones, `errors` counted as read errors.
+ */
+export function fastSample(
+  fastMs: number[],
+  others: number,
+  errors: number,
+  durationSec: number,
+): WrkResult {
+  const requests = fastMs.length + others;
+  const r = { fastMs, errors, durationSec };
   return {
     requestsPerSec: requests / r.durationSec,
     requests,

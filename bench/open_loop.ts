@@ -5,7 +5,7 @@
  * asks for the path that blocks its worker. Latency counts from the request's scheduled start.
  */
 
-import { percentile } from "./mixed_client.ts";
+import { fastSample } from "./mixed_client.ts";
 import type { WrkResult } from "./wrk.ts";
 
 /** What to send. */
@@ -46,22 +46,7 @@ export interface OpenLoopRun {
 
 /** The run as the report's sample: arrivals answered per second, latency of the fast ones. */
 export function openLoopSample(r: OpenLoopRun): WrkResult {
-  const requests = r.fastMs.length + r.blockMs.length;
-  return {
-    requestsPerSec: requests / r.durationSec,
-    requests,
-    durationSec: r.durationSec,
-    latency: {
-      avgMs: r.fastMs.reduce((a, b) => a + b, 0) / Math.max(1, r.fastMs.length),
-      maxMs: Math.max(0, ...r.fastMs),
-      p50Ms: percentile(r.fastMs, 0.5),
-      p75Ms: percentile(r.fastMs, 0.75),
-      p90Ms: percentile(r.fastMs, 0.9),
-      p99Ms: percentile(r.fastMs, 0.99),
-    },
-    non2xx: 0,
-    socketErrors: { connect: 0, read: r.errors, write: 0, timeout: 0 },
-  };
+  return fastSample(r.fastMs, r.blockMs.length, r.errors, r.durationSec);
 }
 
 /** How long one request may take before it counts as an error. */

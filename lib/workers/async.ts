@@ -8,6 +8,7 @@
 import net from "node:net";
 import { log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
+import { shedVictim } from "./shed.ts";
 import { denoEngineFor, runDenoWorker } from "./async_deno.ts";
 import type { WorkerBase } from "./base.ts";
 import { exchangeContext, listenerNames, peerAddr } from "./context.ts";
@@ -49,15 +50,7 @@ class Pool {
 
   /** Drops the idle or slow connection that has waited longest; false when there is none. */
   async shed(): Promise<boolean> {
-    let victim: SocketConnection | null = null;
-    let best: [number, number] = [Infinity, Infinity];
-    for (const c of this.conns) {
-      const o = c.shedOrder();
-      if (o !== null && (o[0] < best[0] || (o[0] === best[0] && o[1] < best[1]))) {
-        victim = c;
-        best = o;
-      }
-    }
+    const victim = shedVictim(this.conns);
     if (victim === null) return false;
     log.debug("Closing the longest-waiting idle or slow connection: --worker-connections reached");
     victim.destroy();

@@ -7,6 +7,7 @@
 import { type DenoEngine, detectDenoEngine } from "../internals.ts";
 import { accessLogEnabled, log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
+import { shedVictim } from "./shed.ts";
 import type { WorkerBase } from "./base.ts";
 import { clientPolicy } from "./client.ts";
 import { EngineConnection, type SweepState } from "./deno_conn.ts";
@@ -172,15 +173,7 @@ class DenoLoop {
 
   /** Drops the idle or slow connection that has waited longest; false when there is none. */
   async #shed(): Promise<boolean> {
-    let victim: EngineConnection | null = null;
-    let best: [number, number] = [Infinity, Infinity];
-    for (const c of this.#conns) {
-      const o = c.shedOrder();
-      if (o !== null && (o[0] < best[0] || (o[0] === best[0] && o[1] < best[1]))) {
-        victim = c;
-        best = o;
-      }
-    }
+    const victim = shedVictim(this.#conns);
     if (victim === null) return false;
     log.debug("Closing the longest-waiting idle or slow connection: --worker-connections reached");
     victim.kill();
