@@ -7,7 +7,7 @@
 
 import { type Hooks, type Settings, VERSION } from "../config/mod.ts";
 import { runFatalHook, runHook } from "../hooks.ts";
-import { log, reopenLogFiles } from "../log.ts";
+import { log } from "../log.ts";
 import { Reloader } from "../reloader.ts";
 import { startStatsd, type StatsdClient, workersGauge } from "../statsd.ts";
 import * as sys from "../sys/mod.ts";
@@ -61,12 +61,7 @@ export class Arbiter {
       log.info("graceful stop of workers");
       this.#workers.target = 0;
     },
-    // `ctl reopen`, not USR1, which every denocorn process ignores (lib/sys/signals.ts).
-    reopen: () => {
-      log.info("Reopening log files");
-      reopenLogFiles();
-      this.#workers.signalAll("SIGHUP");
-    },
+    reopen: () => this.#workers.reopenLogs(),
     SIGUSR2: () =>
       this.#upgrade.start({
         fds: this.#sockets.fds,

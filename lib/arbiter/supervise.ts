@@ -8,7 +8,7 @@ import type { ArbiterView, Hooks, Settings } from "../config/mod.ts";
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR } from "../exit_codes.ts";
 import { HeartbeatFiles } from "../heartbeat.ts";
 import { runHook } from "../hooks.ts";
-import { log } from "../log.ts";
+import { log, reopenLogFiles } from "../log.ts";
 import type { WorkerReport } from "./commands.ts";
 import { type ExitVerdict, judgeExit, loadFailureMessage } from "./exits.ts";
 import {
@@ -109,9 +109,14 @@ export class Supervisor {
     return this.#pool.reports(Date.now());
   }
 
-  /** Sends `sig` to every worker (USR1). */
-  signalAll(sig: Deno.Signal): void {
-    for (const w of this.#pool.list()) this.#pool.kill(w.pid, sig);
+  /**
+   * `ctl reopen`: reopens the arbiter's log files and has every worker reopen its own (HUP, since
+   * every denocorn process ignores USR1, gunicorn's signal for it: lib/sys/signals.ts).
+   */
+  reopenLogs(): void {
+    log.info("Reopening log files");
+    reopenLogFiles();
+    for (const w of this.#pool.list()) this.#pool.kill(w.pid, "SIGHUP");
   }
 
   /** HUP: a new generation replaces every worker once it has booted (or after the deadline). */
