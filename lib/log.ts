@@ -14,6 +14,20 @@ export const LOG_LEVELS = ["debug", "info", "warning", "error", "critical"] as c
 /** One of {@link LOG_LEVELS}. */
 export type LogLevelName = typeof LOG_LEVELS[number];
 
+/** The settings logging reads, by their settings-table names (a `Settings` object fits). */
+export interface LoggingSettings {
+  /** See {@link LoggingOptions.loglevel}. */
+  loglevel: LogLevelName;
+  /** See {@link LoggingOptions.errorlog}. */
+  errorlog: string;
+  /** See {@link LoggingOptions.accesslog}. */
+  accesslog: string | null;
+  /** See {@link LoggingOptions.accessLogFormat}. */
+  access_log_format: string;
+  /** See {@link LoggingOptions.procName}. */
+  proc_name: string | null;
+}
+
 /** Options for {@link setupLogging}, one per gunicorn setting. */
 export interface LoggingOptions {
   /** The lowest level the error log writes. */
@@ -359,7 +373,19 @@ function closeFiles(files: FileTarget[]): void {
  * set, the access log (always at INFO, as in gunicorn). Calling it again replaces the previous
  * configuration and closes its files.
  */
-export async function setupLogging(opts: LoggingOptions): Promise<void> {
+export async function setupLogging(opts: LoggingOptions): Promise<void>;
+/** Sets up logging from the settings that name it (`loglevel`, `errorlog`, `accesslog`, ...). */
+export async function setupLogging(settings: LoggingSettings): Promise<void>;
+export async function setupLogging(given: LoggingOptions | LoggingSettings): Promise<void> {
+  const opts: LoggingOptions = "access_log_format" in given
+    ? {
+      loglevel: given.loglevel,
+      errorlog: given.errorlog,
+      accesslog: given.accesslog,
+      accessLogFormat: given.access_log_format,
+      procName: given.proc_name,
+    }
+    : given;
   const threshold = LEVELS[opts.loglevel];
   if (threshold === undefined) {
     throw new RangeError(

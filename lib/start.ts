@@ -117,13 +117,7 @@ export async function runServer(opts: ServerOptions): Promise<number> {
       return project === undefined ? USAGE_ERROR : 1;
     }
   }
-  await setupLogging({
-    loglevel: s.loglevel,
-    errorlog: s.errorlog,
-    accesslog: s.accesslog,
-    accessLogFormat: s.access_log_format,
-    procName: s.proc_name,
-  });
+  await setupLogging(s);
   return await new Arbiter(opts).run();
 }
 

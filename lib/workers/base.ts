@@ -66,13 +66,7 @@ export class WorkerBase {
     try {
       boot = readWorkerEnv(env);
       const s = boot.settings;
-      await setupLogging({
-        loglevel: s.loglevel,
-        errorlog: s.errorlog,
-        accesslog: s.accesslog,
-        accessLogFormat: s.access_log_format,
-        procName: s.proc_name,
-      });
+      await setupLogging(s);
       sys.umask(s.umask);
       dropPrivileges(s);
       sys.setParentDeathSignal("SIGTERM"); // after dropPrivileges, which would clear it
