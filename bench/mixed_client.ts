@@ -55,9 +55,15 @@ export function fastSample(
   };
 }
 
-async function once(port: number, path: string): Promise<void> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const timer = setTimeout(() => conn.close(), 10_000);
+/**
+ * One `GET path` on a new connection with `Connection: close`; resolves once the whole 200
+ * response has been read, rejects otherwise or after `timeoutMs` (which covers the connect too: a
+ * full listen backlog leaves a SYN unanswered).
+ */
+export async function getOnce(port: number, path: string, timeoutMs = 10_000): Promise<void> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port, signal });
+  const timer = setTimeout(() => conn.close(), timeoutMs);
   try {
     await conn.write(
       new TextEncoder().encode(
@@ -74,7 +80,7 @@ async function once(port: number, path: string): Promise<void> {
     clearTimeout(timer);
     try {
       conn.close();
-    } catch { /* closed */ }
+    } catch { /* closed by the timer or the server */ }
   }
 }
 
@@ -93,7 +99,7 @@ export async function runMixed(
       const slow = ++counter % 20 === 0;
       const t0 = performance.now();
       try {
-        await once(port, slow ? "/slow" : fastPath);
+        await getOnce(port, slow ? "/slow" : fastPath);
         (slow ? run.slowMs : run.fastMs).push(performance.now() - t0);
       } catch {
         run.errors++;

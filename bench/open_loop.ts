@@ -5,7 +5,7 @@
  * asks for the path that blocks its worker. Latency counts from the request's scheduled start.
  */
 
-import { fastSample } from "./mixed_client.ts";
+import { fastSample, getOnce } from "./mixed_client.ts";
 import type { WrkResult } from "./wrk.ts";
 
 /** What to send. */
@@ -52,32 +52,6 @@ export function openLoopSample(r: OpenLoopRun): WrkResult {
 /** How long one request may take before it counts as an error. */
 export const REQUEST_TIMEOUT_MS = 5000;
 
-const encoder = new TextEncoder();
-
-/** One `GET path` on a new connection; resolves once the whole 200 response has been read. */
-async function fetchOnce(port: number, path: string): Promise<void> {
-  // The deadline covers the connect too (a full listen backlog leaves a SYN unanswered).
-  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port, signal });
-  const timer = setTimeout(() => conn.close(), REQUEST_TIMEOUT_MS);
-  try {
-    await conn.write(
-      encoder.encode(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
-    );
-    const buf = new Uint8Array(4096);
-    let head = "";
-    for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
-      if (head.length < 16) head += new TextDecoder().decode(buf.subarray(0, n));
-    }
-    if (!head.startsWith("HTTP/1.1 200")) throw new Error(`bad response ${head.slice(0, 16)}`);
-  } finally {
-    clearTimeout(timer);
-    try {
-      conn.close();
-    } catch { /* closed by the timer or the server */ }
-  }
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.max(0, ms)));
 }
@@ -91,7 +65,7 @@ export async function runOpenLoop(port: number, plan: OpenLoopPlan): Promise<Ope
     await sleep(start + a.atMs - performance.now());
     const due = start + a.atMs;
     pending.push(
-      fetchOnce(port, a.block ? plan.blockPath : plan.fastPath).then(
+      getOnce(port, a.block ? plan.blockPath : plan.fastPath, REQUEST_TIMEOUT_MS).then(
         () => void (a.block ? run.blockMs : run.fastMs).push(performance.now() - due),
         () => void run.errors++,
       ),

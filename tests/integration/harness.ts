@@ -192,3 +192,12 @@ function concatBytes(chunks: Uint8Array[]): Uint8Array {
 
 /** The repo root, for fixtures. */
 export const REPO_ROOT = ROOT;
+
+/** True while process `pid` exists and is not a zombie. */
+export function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
+  } catch {
+    return false;
+  }
+}

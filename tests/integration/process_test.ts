@@ -4,18 +4,10 @@ import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { AF, SOCK } from "../../lib/sys/constants.ts";
 import { libc } from "../../lib/sys/libc.ts";
 import * as sys from "../../lib/sys/mod.ts";
-import { runCli, startServer } from "./harness.ts";
+import { alive, runCli, startServer } from "./harness.ts";
 import { sleep } from "./load.ts";
 
 const APP = "tests/integration/apps/probe.ts:app";
-
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("denocorn --daemon detaches into its own session and writes --pid", async () => {
   const dir = await Deno.makeTempDir();

@@ -8,18 +8,10 @@ import { checkCtlPath, CtlPathError, startCtlServer } from "../../lib/arbiter/ct
 import { ctlCommand, type CtlTarget } from "../../lib/arbiter/commands.ts";
 import { loadSettings } from "../../lib/config/mod.ts";
 import * as sys from "../../lib/sys/mod.ts";
-import { REPO_ROOT, startServer } from "./harness.ts";
+import { alive, REPO_ROOT, startServer } from "./harness.ts";
 import { sleep } from "./load.ts";
 
 const APP = "tests/integration/apps/probe.ts:app";
-
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
-  } catch {
-    return false;
-  }
-}
 
 function kill(pid: number): void {
   try {
