@@ -308,7 +308,7 @@ Deno.test("conformance(async): the response that reaches --max-requests says Con
   }
 });
 
-Deno.test("conformance(async): --worker-connections bounds concurrent connections", async () => {
+Deno.test("conformance(async): at --worker-connections the longest-idle connection is shed for a new one", async () => {
   const s = await startServer([
     APP,
     ...CLASS_ARGS.async,
@@ -326,12 +326,14 @@ Deno.test("conformance(async): --worker-connections bounds concurrent connection
       await readUntil(c, (t) => t.endsWith("Hello, world!\n"));
     }
     await conns[2]!.write(enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
-    const third = readUntil(conns[2]!, () => false, 5000);
-    await sleep(400);
-    conns[0]!.close(); // a slot frees up: the third connection is accepted and served
-    const r = await third;
+    // Full: no other worker takes the waiting connection, so the longest-idle one is shed for it.
+    const r = await readUntil(conns[2]!, () => false, 5000);
     assertMatch(r.text, /^HTTP\/1\.1 200 /);
-    for (const c of conns.slice(1)) {
+    assert((await readUntil(conns[0]!, () => false, 5000)).closed, "the longest-idle one was shed");
+    await conns[1]!.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const kept = await readUntil(conns[1]!, (t) => t.endsWith("Hello, world!\n"));
+    assertMatch(kept.text, /^HTTP\/1\.1 200 /, "the other one still serves");
+    for (const c of conns) {
       try {
         c.close();
       } catch { /* closed */ }
