@@ -5,9 +5,9 @@
 
 import { resolve } from "node:path";
 import { AppLoadError, EMBEDDED_APP, loadApp } from "./app.ts";
-import { Arbiter } from "./arbiter/arbiter.ts";
+import { Arbiter, type ArbiterOptions } from "./arbiter/arbiter.ts";
 import { appProject, selfCommand, spawnSelf } from "./arbiter/spawn.ts";
-import { ConfigError, type Hooks, loadSettings, printConfig, type Settings } from "./config/mod.ts";
+import { ConfigError, loadSettings, printConfig, type Settings } from "./config/mod.ts";
 import { USAGE_ERROR } from "./exit_codes.ts";
 import { setupLogging } from "./log.ts";
 import { ensureOwnNodeModules } from "./project/command.ts";
@@ -89,16 +89,8 @@ export function daemonize(args: string[]): boolean {
   return true;
 }
 
-/** What {@link runServer} needs besides the settings. */
-export interface ServerOptions {
-  settings: Settings;
-  hooks: Hooks;
-  /** Reads the configuration again (HUP). */
-  reload: () => Promise<{ settings: Settings; hooks: Hooks }>;
-  /** Arguments a USR2 re-execution passes to the new arbiter. */
-  argv: string[];
-  env: Record<string, string>;
-}
+/** What {@link runServer} starts the arbiter with. */
+export type ServerOptions = ArbiterOptions;
 
 /**
  * Checks that the app's Deno project can be read (exit 2) and, for a manual node_modules, that
