@@ -6,47 +6,20 @@
  */
 
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
+import { ASYNC_CLASSES, CLASS_NAMES, readUntil, WORKER_CLASSES } from "./classes.ts";
 import { rawRequest, startServer } from "./harness.ts";
+import { keepAliveLoad } from "./keepalive_client.ts";
 import { sleep } from "./load.ts";
 
 const APP = "tests/integration/apps/probe.ts:app";
-const CLASSES = ["sync", "async", "async/deno"] as const;
-/** How each entry is selected: `-k async` alone means `--http auto` (Deno's engine when present). */
-const CLASS_ARGS = {
-  sync: ["-k", "sync"],
-  async: ["-k", "async", "--http", "strict"],
-  "async/deno": ["-k", "async", "--http", "deno"],
-} as const;
 const enc = new TextEncoder();
-const dec = new TextDecoder();
-
-/** Reads from `conn` until `done(text)` holds or the peer closes; returns the text and whether it closed. */
-async function readUntil(conn: Deno.Conn, done: (text: string) => boolean, timeoutMs = 5000) {
-  let text = "";
-  const buf = new Uint8Array(65536);
-  const timer = setTimeout(() => conn.close(), timeoutMs);
-  let closed = false;
-  try {
-    while (!done(text)) {
-      const n = await conn.read(buf);
-      if (n === null) {
-        closed = true;
-        break;
-      }
-      text += dec.decode(buf.subarray(0, n));
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return { text, closed };
-}
 
 function countResponses(text: string): number {
   return text.split("HTTP/1.1 200 OK").length - 1;
 }
 
-for (const k of CLASSES) {
-  const args = [APP, ...CLASS_ARGS[k], "-w", "1", "--keep-alive", "1"];
+for (const k of CLASS_NAMES) {
+  const args = [APP, ...WORKER_CLASSES[k], "-w", "1", "--keep-alive", "1"];
 
   Deno.test(`conformance(${k}): GET, POST echo, chunked upload and streamed download`, async () => {
     const s = await startServer(args);
@@ -144,7 +117,7 @@ for (const k of CLASSES) {
     try {
       const plain = await rawRequest(s.port, "GET / HTTP/1.0\r\n\r\n");
       // Deno's engine closes a plain HTTP/1.0 exchange without saying so (1.0's default).
-      if (k !== "async/deno") assertStringIncludes(plain, "connection: close\r\n");
+      if (k !== "async --http deno") assertStringIncludes(plain, "connection: close\r\n");
       assert(!plain.includes("keep-alive"), "not kept alive");
       const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
       await conn.write(enc.encode("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
@@ -246,99 +219,119 @@ for (const k of CLASSES) {
   });
 }
 
-Deno.test("conformance(async): idle keep-alive connections close after --keep-alive seconds", async () => {
-  const s = await startServer([APP, ...CLASS_ARGS.async, "--keep-alive", "1"]);
-  try {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
-    await conn.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-    await readUntil(conn, (t) => t.endsWith("Hello, world!\n"));
-    const started = Date.now();
-    const r = await readUntil(conn, () => false, 5000);
-    conn.close();
-    assert(r.closed, "the server closed the idle connection");
-    assert(Date.now() - started >= 800, "not before the keep-alive time");
-  } finally {
-    await s.stop();
-  }
-});
+for (const k of ASYNC_CLASSES) {
+  const ASYNC = [APP, ...WORKER_CLASSES[k], "-w", "1"];
 
-Deno.test("conformance(async): TERM drains an idle keep-alive connection: the next request is answered with Connection: close", async () => {
-  const s = await startServer([APP, ...CLASS_ARGS.async, "--keep-alive", "30"]);
-  try {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
-    await conn.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-    const first = await readUntil(conn, (t) => t.endsWith("Hello, world!\n"));
-    assertStringIncludes(first.text, "keep-alive: timeout=30\r\n");
-    s.signal("SIGTERM");
-    await s.waitFor(/Handling signal: term/);
-    await sleep(300); // the worker has stopped accepting; the client does not know yet
-    await conn.write(enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\n\r\n"));
-    const r = await readUntil(conn, () => false, 5000);
-    conn.close();
-    assertMatch(r.text, /^HTTP\/1\.1 200 OK\r\n/);
-    assertStringIncludes(r.text, "connection: close\r\n");
-    assert(r.closed, "then the connection closes");
-    assertEquals((await s.exited).code, 0);
-  } finally {
-    await s.stop();
-  }
-});
-
-Deno.test("conformance(async): the response that reaches --max-requests says Connection: close", async () => {
-  const s = await startServer([APP, "-k", "async", "-w", "1", "--max-requests", "3"]);
-  try {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
-    const heads: string[] = [];
-    let closed = false;
-    for (let i = 0; i < 4 && !closed; i++) {
-      await conn.write(enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\n\r\n"));
-      const r = await readUntil(conn, (t) => /\r\n\r\n\d+$/.test(t));
-      heads.push(r.text.slice(0, r.text.indexOf("\r\n\r\n")));
-      if (r.text.includes("connection: close")) {
-        closed = (await readUntil(conn, () => false)).closed;
+  Deno.test(`conformance(${k}): a kept-alive connection closes after --keep-alive idle seconds, with nothing sent`, async () => {
+    const s = await startServer([...ASYNC, "--keep-alive", "1"]);
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+      for (const path of ["/pid", "/"]) {
+        await conn.write(enc.encode(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`));
+        const r = await readUntil(conn, (t) => /\r\n\r\n.+/.test(t));
+        assertMatch(r.text, /^HTTP\/1\.1 200 OK\r\n/);
+        assert(!r.closed && !/connection: close/i.test(r.text), "kept alive");
       }
+      const started = Date.now();
+      const idle = await readUntil(conn, () => false, 6000);
+      conn.close();
+      assert(idle.closed, "the server closed the idle connection");
+      assertEquals(idle.text, "", "with nothing sent");
+      assert(Date.now() - started >= 800, "not before the keep-alive time");
+    } finally {
+      await s.stop();
     }
-    conn.close();
-    assertEquals(heads.length, 3, "the client stops after the closing response: no fourth try");
-    assert(!heads[1]!.includes("connection: close"), heads[1]);
-    assertStringIncludes(heads[2]!, "connection: close");
-    assert(closed, "and the server closes after it");
-  } finally {
-    await s.stop();
-  }
-});
+  });
 
-Deno.test("conformance(async): at --worker-connections the longest-idle connection is shed for a new one", async () => {
-  const s = await startServer([
-    APP,
-    ...CLASS_ARGS.async,
-    "--worker-connections",
-    "2",
-    "--keep-alive",
-    "5",
-  ]);
-  try {
-    const conns = await Promise.all(
-      [0, 1, 2].map(() => Deno.connect({ hostname: "127.0.0.1", port: s.port })),
-    );
-    for (const c of conns.slice(0, 2)) {
-      await c.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-      await readUntil(c, (t) => t.endsWith("Hello, world!\n"));
+  Deno.test(`conformance(${k}): TERM drains: Connection: close on the request in flight and on the next one of an idle connection`, async () => {
+    const s = await startServer([...ASYNC, "--keep-alive", "30"]);
+    try {
+      const idle = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+      await idle.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const first = await readUntil(idle, (t) => t.endsWith("Hello, world!\n"));
+      if (k === "async --http strict") {
+        assertStringIncludes(first.text, "keep-alive: timeout=30\r\n");
+      }
+      const busy = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+      await busy.write(enc.encode("GET /slow?ms=800 HTTP/1.1\r\nHost: x\r\n\r\n"));
+      await sleep(200); // the slow request is in the app
+      s.signal("SIGTERM");
+      await s.waitFor(/Handling signal: term/);
+      await sleep(300); // the worker has stopped accepting; the idle client does not know yet
+      await idle.write(enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const next = await readUntil(idle, () => false, 5000);
+      assertMatch(next.text, /^HTTP\/1\.1 200 OK\r\n/);
+      assertStringIncludes(next.text, "connection: close\r\n");
+      assert(next.closed, "then the idle connection closes");
+      const answered = await readUntil(busy, () => false, 5000);
+      assertMatch(answered.text, /^HTTP\/1\.1 200 OK\r\n[^]*connection: close\r\n[^]*slow done\n$/);
+      assert(answered.closed, "and the busy one closes after its response");
+      assertEquals((await s.exited).code, 0);
+      idle.close();
+      busy.close();
+    } finally {
+      await s.stop();
     }
-    await conns[2]!.write(enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
-    // Full: no other worker takes the waiting connection, so the longest-idle one is shed for it.
-    const r = await readUntil(conns[2]!, () => false, 5000);
-    assertMatch(r.text, /^HTTP\/1\.1 200 /);
-    assert((await readUntil(conns[0]!, () => false, 5000)).closed, "the longest-idle one was shed");
-    await conns[1]!.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-    const kept = await readUntil(conns[1]!, (t) => t.endsWith("Hello, world!\n"));
-    assertMatch(kept.text, /^HTTP\/1\.1 200 /, "the other one still serves");
-    for (const c of conns) {
-      try {
-        c.close();
-      } catch { /* closed */ }
+  });
+
+  Deno.test(`conformance(${k}): the response that reaches --max-requests says Connection: close; recycling loses nothing`, async () => {
+    const s = await startServer([...ASYNC, "--max-requests", "3", "--keep-alive", "5"]);
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+      const heads: string[] = [];
+      let closed = false;
+      for (let i = 0; i < 4 && !closed; i++) {
+        await conn.write(enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\n\r\n"));
+        const r = await readUntil(conn, (t) => /\r\n\r\n\d+$/.test(t));
+        heads.push(r.text.slice(0, r.text.indexOf("\r\n\r\n")));
+        if (r.text.includes("connection: close")) {
+          closed = (await readUntil(conn, () => false)).closed;
+        }
+      }
+      conn.close();
+      assertEquals(heads.length, 3, "the client stops after the closing response: no fourth try");
+      assert(!heads[1]!.includes("connection: close"), heads[1]);
+      assertStringIncludes(heads[2]!, "connection: close");
+      assert(closed, "and the server closes after it");
+      await s.waitFor(/Autorestarting worker after current request/);
+      const load = await keepAliveLoad(s.port, { clients: 4, count: 30 });
+      assertEquals(load.failures, [], "keep-alive clients lose nothing while workers recycle");
+      assert(load.bodies.size >= 3, `${load.bodies.size} workers answered 120 requests`);
+    } finally {
+      await s.stop();
     }
-  } finally {
-    await s.stop();
-  }
-});
+  });
+
+  Deno.test(`conformance(${k}): at --worker-connections the longest-idle connection is shed for a new one`, async () => {
+    const s = await startServer([...ASYNC, "--worker-connections", "2", "--keep-alive", "5"]);
+    try {
+      const conns = await Promise.all(
+        [0, 1, 2].map(() => Deno.connect({ hostname: "127.0.0.1", port: s.port })),
+      );
+      for (const c of conns.slice(0, 2)) {
+        await c.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        await readUntil(c, (t) => t.endsWith("Hello, world!\n"));
+      }
+      await conns[2]!.write(
+        enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+      );
+      // Full: no other worker takes the waiting connection, so the longest-idle one is shed for it.
+      const r = await readUntil(conns[2]!, () => false, 5000);
+      assertMatch(r.text, /^HTTP\/1\.1 200 /);
+      assert(
+        (await readUntil(conns[0]!, () => false, 5000)).closed,
+        "the longest-idle one was shed",
+      );
+      await conns[1]!.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const kept = await readUntil(conns[1]!, (t) => t.endsWith("Hello, world!\n"));
+      assertMatch(kept.text, /^HTTP\/1\.1 200 /, "the other one still serves");
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+    } finally {
+      await s.stop();
+    }
+  });
+}

@@ -5,7 +5,8 @@
  */
 
 import net from "node:net";
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
+import { assert, assertEquals, assertMatch } from "../_assert.ts";
+import { readUntil } from "./classes.ts";
 import { rawRequest, startServer } from "./harness.ts";
 import { keepAliveLoad, startKeepAliveLoad } from "./keepalive_client.ts";
 import { sleep } from "./load.ts";
@@ -13,69 +14,6 @@ import { sleep } from "./load.ts";
 const APP = "tests/integration/apps/engine_app.ts:app";
 const DENO = [APP, "-k", "async", "--http", "deno"];
 const enc = new TextEncoder();
-const dec = new TextDecoder();
-
-/** Reads until `done(text)` or the peer closes (or `timeoutMs`); returns the text and whether it closed. */
-async function readUntil(conn: Deno.Conn, done: (text: string) => boolean, timeoutMs = 5000) {
-  let text = "";
-  let closed = false;
-  const buf = new Uint8Array(65536);
-  const timer = setTimeout(() => conn.close(), timeoutMs);
-  try {
-    while (!done(text)) {
-      const n = await conn.read(buf).catch(() => null);
-      if (n === null) {
-        closed = true;
-        break;
-      }
-      text += dec.decode(buf.subarray(0, n));
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return { text, closed };
-}
-
-Deno.test("runDenoWorker() keeps a connection alive, then closes it after --keep-alive idle seconds", async () => {
-  const s = await startServer([...DENO, "-w", "1", "--keep-alive", "1"]);
-  try {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
-    for (const path of ["/pid", "/"]) {
-      await conn.write(enc.encode(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`));
-      const r = await readUntil(conn, (t) => /\r\n\r\n.+/.test(t));
-      assertMatch(r.text, /^HTTP\/1\.1 200 OK\r\n/);
-      assert(!r.closed && !/connection: close/i.test(r.text), "kept alive");
-    }
-    const idle = await readUntil(conn, () => false, 6000);
-    conn.close();
-    assert(idle.closed, "the idle connection was closed by the server");
-    assertEquals(idle.text, "", "with nothing sent");
-  } finally {
-    await s.stop();
-  }
-});
-
-Deno.test("runDenoWorker() ends a worker's last response with Connection: close (--max-requests)", async () => {
-  const s = await startServer([...DENO, "-w", "1", "--max-requests", "3", "--keep-alive", "5"]);
-  try {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
-    const heads: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      await conn.write(enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\n\r\n"));
-      heads.push((await readUntil(conn, (t) => /\r\n\r\n\d+$/.test(t))).text);
-    }
-    assert(!/connection: close/i.test(heads[1]!), "the second response keeps the connection");
-    assertStringIncludes(heads[2]!, "connection: close\r\n");
-    assert((await readUntil(conn, () => false)).closed, "then the connection closes");
-    conn.close();
-    await s.waitFor(/Autorestarting worker after current request/);
-    const load = await keepAliveLoad(s.port, { clients: 4, count: 30 });
-    assertEquals(load.failures, [], "keep-alive clients lose nothing while workers recycle");
-    assert(load.bodies.size >= 3, `${load.bodies.size} workers answered 120 requests`);
-  } finally {
-    await s.stop();
-  }
-});
 
 Deno.test("runDenoWorker() drains keep-alive clients through two HUPs without losing a request", async () => {
   const s = await startServer([...DENO, "-w", "2", "--keep-alive", "2"]);
@@ -96,59 +34,6 @@ Deno.test("runDenoWorker() drains keep-alive clients through two HUPs without lo
     const r = await load.done;
     assertEquals(r.failures, [], "no request failed");
     assert(r.bodies.size >= 3, `answered by ${r.bodies.size} workers of three generations`);
-  } finally {
-    await s.stop();
-  }
-});
-
-Deno.test("runDenoWorker() drains on TERM: Connection: close on the request in flight, idle closed after --keep-alive", async () => {
-  const s = await startServer([...DENO, "-w", "1", "--keep-alive", "2"]);
-  try {
-    const idle = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
-    await idle.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-    await readUntil(idle, (t) => t.endsWith("Hello, world!\n"));
-    const busy = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
-    await busy.write(enc.encode("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
-    await sleep(100);
-    s.signal("SIGTERM");
-    const answered = await readUntil(busy, () => false);
-    assertMatch(answered.text, /^HTTP\/1\.1 200 OK\r\n[^]*connection: close\r\n[^]*slow done\n$/);
-    assert(answered.closed, "then closed");
-    const drained = await readUntil(idle, () => false, 8000);
-    assert(drained.closed && drained.text === "", "the idle connection closed with nothing sent");
-    assertEquals((await s.exited).code, 0);
-    busy.close();
-    idle.close();
-  } finally {
-    await s.stop();
-  }
-});
-
-Deno.test("runDenoWorker() at --worker-connections sheds the longest-idle connection for a new one", async () => {
-  const s = await startServer([
-    ...DENO,
-    "-w",
-    "1",
-    "--worker-connections",
-    "2",
-    "--keep-alive",
-    "5",
-  ]);
-  try {
-    const conns = await Promise.all(
-      [0, 1, 2].map(() => Deno.connect({ hostname: "127.0.0.1", port: s.port })),
-    );
-    for (const c of conns.slice(0, 2)) {
-      await c.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-      await readUntil(c, (t) => t.endsWith("Hello, world!\n"));
-    }
-    await conns[2]!.write(enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
-    assertMatch((await readUntil(conns[2]!, () => false)).text, /^HTTP\/1\.1 200 /);
-    assert((await readUntil(conns[0]!, () => false)).closed, "the longest-idle one was closed");
-    await conns[1]!.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-    const kept = await readUntil(conns[1]!, (t) => t.endsWith("Hello, world!\n"));
-    assertMatch(kept.text, /^HTTP\/1\.1 200 /, "the other one still serves");
-    for (const c of conns) c.close();
   } finally {
     await s.stop();
   }

@@ -4,13 +4,14 @@
  */
 
 import { assertMatch, assertStringIncludes } from "../_assert.ts";
+import { CLASS_NAMES, WORKER_CLASSES } from "./classes.ts";
 import { rawRequest, startServer } from "./harness.ts";
 
 const APP = "tests/integration/apps/url_echo.ts:app";
 
-for (const kind of ["sync", "async"]) {
-  Deno.test(`denocorn -k ${kind} shows OPTIONS * to the app as /* and OPTIONS / as /`, async () => {
-    const server = await startServer([APP, "-k", kind]);
+for (const k of CLASS_NAMES) {
+  Deno.test(`denocorn -k ${k} shows OPTIONS * to the app as /* and OPTIONS / as /`, async () => {
+    const server = await startServer([APP, ...WORKER_CLASSES[k]]);
     try {
       const star = await rawRequest(
         server.port,

@@ -1,6 +1,7 @@
 /** The HTTP engine over real sockets: proxies, PROXY protocol, sendfile, Expect, error statuses. */
 
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
+import { CLASS_NAMES, WORKER_CLASSES } from "./classes.ts";
 import { rawRequest, startServer } from "./harness.ts";
 
 const APP = "tests/integration/apps/probe.ts:app";
@@ -191,9 +192,9 @@ for (const workerClass of ["sync", "async"]) {
   });
 }
 
-for (const workerClass of ["sync", "async"]) {
-  Deno.test(`denocorn -k ${workerClass} closes a response whose body is shorter than its Content-Length`, async () => {
-    const server = await startServer([APP, "-k", workerClass]);
+for (const k of CLASS_NAMES) {
+  Deno.test(`denocorn -k ${k} closes a response whose body is shorter than its Content-Length`, async () => {
+    const server = await startServer([APP, ...WORKER_CLASSES[k]]);
     try {
       const res = await rawRequest(
         server.port,

@@ -5,28 +5,18 @@
  */
 
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
+import { readUntil } from "./classes.ts";
 import { startServer } from "./harness.ts";
 import { sleep } from "./load.ts";
 
 const APP = "tests/integration/apps/edge.ts:app";
 const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 /** Reads until `done(text)` holds; throws when the peer closes or `ms` pass first. */
-async function readUntil(conn: Deno.Conn, done: (text: string) => boolean, ms = 5000) {
-  let text = "";
-  const buf = new Uint8Array(4096);
-  const timer = setTimeout(() => conn.close(), ms);
-  try {
-    while (!done(text)) {
-      const n = await conn.read(buf);
-      if (n === null) throw new Error(`Closed after ${JSON.stringify(text)}`);
-      text += dec.decode(buf.subarray(0, n));
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return text;
+async function textUntil(conn: Deno.Conn, done: (text: string) => boolean, ms = 5000) {
+  const r = await readUntil(conn, done, ms);
+  if (r.closed) throw new Error(`Closed after ${JSON.stringify(r.text)}`);
+  return r.text;
 }
 
 for (const k of ["sync", "async"]) {
@@ -42,11 +32,11 @@ for (const k of ["sync", "async"]) {
       await conn.write(enc.encode(`GET /events?go=${go} HTTP/1.1\r\nHost: x\r\n\r\n`));
       // The app writes its second event only once `go` exists, which happens only after the
       // first event has arrived here: a server holding the first chunk back never gets there.
-      const first = await readUntil(conn, (t) => t.includes("data: one\n\n"));
+      const first = await textUntil(conn, (t) => t.includes("data: one\n\n"));
       assert(!first.includes("data: two"), "the second event is not produced yet");
       assertStringIncludes(first, "content-type: text/event-stream\r\n");
       await Deno.writeTextFile(go, "");
-      await readUntil(conn, (t) => t.includes("data: two\n\n"));
+      await textUntil(conn, (t) => t.includes("data: two\n\n"));
       conn.close();
     } finally {
       await s.stop();
@@ -88,7 +78,7 @@ for (const k of ["sync", "async"]) {
         "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
       ));
-      const text = await readUntil(conn, (t) => t.endsWith("\n") && t.includes("\r\n\r\n"));
+      const text = await textUntil(conn, (t) => t.endsWith("\n") && t.includes("\r\n\r\n"));
       conn.close();
       assertMatch(text, /^HTTP\/1\.1 501 Not Implemented\r\n/);
       assert(!/^HTTP\/1\.1 101/m.test(text), "never a bare 101");
