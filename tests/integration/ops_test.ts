@@ -1,19 +1,13 @@
 /** Operations under load: reloads, scaling, recycling and binary upgrades lose no request. */
 
 import { assert, assertEquals } from "../_assert.ts";
+import { WORKER_CLASSES } from "./classes.ts";
 import { startServer } from "./harness.ts";
 import { holdLoad, type LoadResult, sleep } from "./load.ts";
 
 const APP = "tests/integration/apps/probe.ts:app";
 /** Half the clients send one request per connection, half keep their connection alive. */
 const CLIENTS = { close: 16, keepAlive: 16 };
-
-/** Each worker class, and the async class on each engine. */
-const CLASSES: Record<string, string[]> = {
-  sync: ["-k", "sync"],
-  async: ["-k", "async", "--http", "strict"],
-  "async --http deno": ["-k", "async", "--http", "deno"],
-};
 
 /** No request failed; the async worker's keep-alive clients did reuse their connections. */
 function assertNoneLost(r: LoadResult, workerClass = "sync"): void {
@@ -37,7 +31,7 @@ async function bootedSince(lines: string[], from: number, n: number): Promise<vo
   throw new Error(`fewer than ${n} workers booted:\n${lines.slice(from).join("\n")}`);
 }
 
-for (const [k, flags] of Object.entries(CLASSES)) {
+for (const [k, flags] of Object.entries(WORKER_CLASSES)) {
   Deno.test(`denocorn -k ${k}: HUP three times under load loses no request`, async () => {
     const server = await startServer([APP, ...flags, "-w", "2"]);
     try {
@@ -85,7 +79,7 @@ for (const [k, flags] of Object.entries(CLASSES)) {
   });
 }
 
-for (const [k, flags] of Object.entries(CLASSES)) {
+for (const [k, flags] of Object.entries(WORKER_CLASSES)) {
   Deno.test(`denocorn -k ${k}: TTIN then TTOU under load loses no request`, async () => {
     const server = await startServer([APP, ...flags, "-w", "2"]);
     try {

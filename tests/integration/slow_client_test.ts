@@ -5,6 +5,7 @@
  */
 
 import { assert, assertEquals, assertMatch } from "../_assert.ts";
+import { WORKER_CLASSES } from "./classes.ts";
 import { startServer } from "./harness.ts";
 import { getPid, sleep } from "./load.ts";
 
@@ -58,7 +59,7 @@ async function drain(conn: Deno.Conn, ms: number): Promise<number> {
   return total;
 }
 
-for (const engine of ["strict", "deno"]) {
+for (const engine of ["strict", "deno"] as const) {
   Deno.test(`denocorn -k async --http ${engine} serves normal requests through a slowloris and closes every slow connection by --header-timeout`, async () => {
     const s = await startServer([
       APP,
@@ -88,14 +89,8 @@ for (const engine of ["strict", "deno"]) {
   });
 }
 
-/** Each class and engine; Deno's engine has no hook to answer a stalled head, so it closes it. */
-const CLASSES = {
-  sync: ["-k", "sync"],
-  async: ["-k", "async", "--http", "strict"],
-  "async --http deno": ["-k", "async", "--http", "deno"],
-};
-
-for (const [k, flags] of Object.entries(CLASSES)) {
+// Deno's engine has no hook to answer a stalled head, so it closes it.
+for (const [k, flags] of Object.entries(WORKER_CLASSES)) {
   const args = [APP, ...flags, "-w", "1", "--timeout", "4"];
   const deno = k.endsWith("deno");
 
