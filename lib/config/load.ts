@@ -14,7 +14,7 @@ import { preflight } from "./preflight.ts";
 import { defaultOf, longFlag } from "./spec.ts";
 import { SETTINGS, type Settings, type SettingValues } from "./table.ts";
 import { ConfigError } from "./validators.ts";
-import { engineConflict } from "../workers/engine.ts";
+import { engineConflict } from "./engine_rule.ts";
 
 /** denocorn's version. */
 export const VERSION = "0.1.0";

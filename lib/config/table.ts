@@ -4,7 +4,7 @@
  */
 
 import { DEFAULT_ACCESS_LOG_FORMAT, LOG_LEVELS } from "../log.ts";
-import { HTTP_ENGINE_NAMES, WORKER_CLASS_NAMES } from "../workers/classes.ts";
+import { HTTP_ENGINE_NAMES, WORKER_CLASS_NAMES } from "./names.ts";
 import type { SettingSpec, SettingValue } from "./spec.ts";
 
 /** Every setting, in display order within its section. */

@@ -4,7 +4,7 @@ import { log } from "../log.ts";
 import { WorkerBase } from "./base.ts";
 import { runAsyncWorker } from "./async.ts";
 import { runSyncWorker } from "./sync.ts";
-import type { WorkerClassName } from "./classes.ts";
+import type { WorkerClassName } from "../config/names.ts";
 
 /** Worker classes by their --worker-class name. */
 export const WORKER_CLASSES: Record<WorkerClassName, (w: WorkerBase) => Promise<void>> = {

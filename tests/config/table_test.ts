@@ -11,7 +11,7 @@ import {
 } from "../../lib/config/mod.ts";
 import { explain, fromConfig } from "../../lib/config/coerce.ts";
 import { DEFAULT_ACCESS_LOG_FORMAT, LOG_LEVELS } from "../../lib/log.ts";
-import { WORKER_CLASS_NAMES } from "../../lib/workers/classes.ts";
+import { WORKER_CLASS_NAMES } from "../../lib/config/names.ts";
 import { WORKER_CLASSES } from "../../lib/workers/mod.ts";
 
 Deno.test("SETTINGS has one row per name, each default passing its own check", () => {

@@ -2,7 +2,8 @@
 
 import { assert, assertEquals, assertMatch } from "../_assert.ts";
 import { detectDenoEngine } from "../../lib/internals.ts";
-import { chooseEngine, engineConflict, type EngineSettings } from "../../lib/workers/engine.ts";
+import { engineConflict, type EngineSettings } from "../../lib/config/engine_rule.ts";
+import { chooseEngine } from "../../lib/workers/engine.ts";
 
 const BASE: EngineSettings = {
   worker_class: "async",
