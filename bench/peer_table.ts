@@ -1,6 +1,6 @@
 /**
  * @module The peer table: every server the benchmark compares and how to start it on a port.
- * Each family runs the same paths (bench/apps/app.ts and its WSGI and Node twins); nginx answers
+ * Each family runs the same paths (bench/apps/app.ts and its WSGI, ASGI and Node twins); nginx answers
  * a fixed 200 as the ceiling.
  */
 
@@ -23,6 +23,13 @@ const GUNICORN: Requirement = {
   bin: "gunicorn",
   versionArgs: ["--version"],
   install: "apt-get install -y gunicorn   (or: pip install gunicorn)",
+};
+/** Debian's python3-uvicorn has no `uvicorn` script: it runs as a module of the system Python. */
+const UVICORN: Requirement = {
+  bin: "/usr/bin/python3",
+  versionArgs: ["-c", "import uvicorn, uvloop, httptools; print('uvicorn', uvicorn.__version__)"],
+  expect: /^uvicorn \d/,
+  install: "apt-get install -y python3-uvicorn python3-uvloop python3-httptools",
 };
 const NODE: Requirement = {
   bin: "node",
@@ -188,6 +195,15 @@ export const PEERS: readonly Peer[] = [
   ),
   denoServeReusePort,
   single(
+    "uvicorn",
+    "uvicorn (uvloop, httptools)",
+    "asgi",
+    [UVICORN],
+    "/usr/bin/python3",
+    "python3 -m uvicorn --workers {workers} --host 127.0.0.1 --port {port} --loop uvloop " +
+      "--http httptools --log-level warning --no-access-log --app-dir bench/apps app_asgi:app",
+  ),
+  single(
     "node-cluster",
     "Node cluster",
     "node",
@@ -207,7 +223,8 @@ export const BASELINE = "gunicorn-sync";
  */
 export async function missingRequirement(peer: Peer): Promise<string | null> {
   for (const r of peer.requires) {
-    if ((await versionOf(r)) === null) {
+    const version = await versionOf(r);
+    if (version === null || (r.expect !== undefined && !r.expect.test(version))) {
       return `${peer.name}: skipped, \`${r.bin}\` not found; install it with: ${r.install}`;
     }
   }

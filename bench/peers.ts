@@ -9,11 +9,13 @@
 export interface Requirement {
   bin: string;
   versionArgs: string[];
+  /** What the version output must match (a program that is there but lacks a module fails it). */
+  expect?: RegExp;
   install: string;
 }
 
 /** Which app a peer runs; a scenario names one app per family (see scenarios.ts). */
-export type AppFamily = "denocorn" | "wsgi" | "deno" | "serve" | "node" | "nginx";
+export type AppFamily = "denocorn" | "wsgi" | "asgi" | "deno" | "serve" | "node" | "nginx";
 
 /** What a peer gets when it is started. */
 export interface StartContext {

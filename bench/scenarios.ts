@@ -44,7 +44,7 @@ export interface Scenario {
   extra?: true;
 }
 
-const APP_FAMILIES: AppFamily[] = ["denocorn", "wsgi", "serve", "deno", "node"];
+const APP_FAMILIES: AppFamily[] = ["denocorn", "wsgi", "asgi", "serve", "deno", "node"];
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -146,7 +146,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: "blocked-loop",
     description:
       "8. 1 request in 20 blocks its worker for 500 ms (`/block`: `Atomics.wait` in the " +
-      "Deno and Node apps, `time.sleep` in the WSGI app), the rest are hello (`/fast`); open-loop " +
+      "Deno and Node apps, `time.sleep` in the WSGI and ASGI apps), the rest are hello (`/fast`); open-loop " +
       "arrivals at 30 req/s, a new connection each; latency of the fast requests from their " +
       "scheduled start. With one kernel accept queue a blocked worker takes no connections, so " +
       "the fast p99 stays near the p50; with a queue per process (`reusePort`) or round-robin " +
