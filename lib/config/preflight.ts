@@ -59,23 +59,46 @@ function checkLogFile(flag: string, path: string, base: string): void {
   }
 }
 
+/**
+ * Why `dir` is not a directory (with `writable`, one this process can create entries in): "not a
+ * directory", "no such directory" or the OS's reason; null when it is.
+ */
+function directoryProblem(dir: string, writable: boolean): string | null {
+  try {
+    if (!Deno.statSync(dir).isDirectory) return "not a directory";
+    if (writable) Deno.removeSync(Deno.makeTempDirSync({ dir, prefix: "denocorn-check-" }));
+    return null;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound ? "no such directory" : reason(e);
+  }
+}
+
 /** Checks that `path` is a directory (with `writable`, one this process can create entries in). */
 function checkDirectory(flag: string, path: string, base: string, writable: boolean): void {
+  const why = directoryProblem(resolve(base, path), writable);
+  if (why !== null) throw new ConfigError(`Cannot use ${flag} "${path}": ${why}`);
+}
+
+/**
+ * Checks the file `path` the arbiter will create (`--pid`, `--ctl-socket`): its directory exists
+ * and takes new entries.
+ */
+function checkNewFile(flag: string, path: string, base: string): void {
   const full = resolve(base, path);
+  const dir = dirname(full);
   const fail = (why: string) => new ConfigError(`Cannot use ${flag} "${path}": ${why}`);
-  try {
-    if (!Deno.statSync(full).isDirectory) throw fail("not a directory");
-    if (writable) Deno.removeSync(Deno.makeTempDirSync({ dir: full, prefix: "denocorn-check-" }));
-  } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    throw fail(e instanceof Deno.errors.NotFound ? "no such directory" : reason(e));
+  const why = directoryProblem(dir, true);
+  if (why === "no such directory") {
+    throw fail(`directory "${dir}" does not exist (create it, or choose another path)`);
   }
+  if (why !== null) throw fail(`directory "${dir}": ${why}`);
 }
 
 /**
  * Checks what the server will need from the machine: `--chdir` and `--worker-tmp-dir` are
- * directories, the log files can be opened, every `--bind` host resolves. Relative paths are
- * taken from `--chdir` (or `cwd`), as the server will. Throws ConfigError.
+ * directories, the directories of `--pid` and `--ctl-socket` take new files, the log files can
+ * be opened, every `--bind` host resolves. Relative paths are taken from `--chdir` (or `cwd`), as
+ * the server will. Throws ConfigError.
  */
 export async function preflight(settings: Settings, cwd: string): Promise<void> {
   if (settings.chdir !== null) checkDirectory("--chdir", settings.chdir, cwd, false);
@@ -83,6 +106,8 @@ export async function preflight(settings: Settings, cwd: string): Promise<void> 
   if (settings.worker_tmp_dir !== null) {
     checkDirectory("--worker-tmp-dir", settings.worker_tmp_dir, base, true);
   }
+  if (settings.pidfile !== null) checkNewFile("--pid", settings.pidfile, base);
+  if (settings.ctl_socket !== null) checkNewFile("--ctl-socket", settings.ctl_socket, base);
   checkLogFile("--error-logfile", settings.errorlog, base);
   if (settings.accesslog !== null) checkLogFile("--access-logfile", settings.accesslog, base);
   for (const bind of settings.bind) {
