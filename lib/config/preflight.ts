@@ -81,9 +81,10 @@ function checkDirectory(flag: string, path: string, base: string, writable: bool
 
 /**
  * Checks the file `path` the arbiter will create (`--pid`, `--ctl-socket`): its directory exists
- * and takes new entries.
+ * and takes new entries, and with `socket`, nothing but a stale socket is in the way (a control
+ * socket never replaces another kind of file, as `-b unix:` does not).
  */
-function checkNewFile(flag: string, path: string, base: string): void {
+function checkNewFile(flag: string, path: string, base: string, socket: boolean): void {
   const full = resolve(base, path);
   const dir = dirname(full);
   const fail = (why: string) => new ConfigError(`Cannot use ${flag} "${path}": ${why}`);
@@ -92,13 +93,25 @@ function checkNewFile(flag: string, path: string, base: string): void {
     throw fail(`directory "${dir}" does not exist (create it, or choose another path)`);
   }
   if (why !== null) throw fail(`directory "${dir}": ${why}`);
+  if (!socket) return;
+  let st;
+  try {
+    st = Deno.lstatSync(full);
+  } catch {
+    return; // nothing there yet
+  }
+  if (!st.isSocket) {
+    const what = st.isFile ? "a regular file" : st.isDirectory ? "a directory" : "not a socket";
+    throw fail(`it is ${what}, which a socket never replaces (remove it, or choose another path)`);
+  }
 }
 
 /**
  * Checks what the server will need from the machine: `--chdir` and `--worker-tmp-dir` are
- * directories, the directories of `--pid` and `--ctl-socket` take new files, the log files can
- * be opened, every `--bind` host resolves. Relative paths are taken from `--chdir` (or `cwd`), as
- * the server will. Throws ConfigError.
+ * directories, the directories of `--pid` and `--ctl-socket` take new files (and nothing but a
+ * stale socket sits at the socket's path), the log files can be opened, every `--bind` host
+ * resolves. Relative paths are taken from `--chdir` (or `cwd`), as the server will. Throws
+ * ConfigError.
  */
 export async function preflight(settings: Settings, cwd: string): Promise<void> {
   if (settings.chdir !== null) checkDirectory("--chdir", settings.chdir, cwd, false);
@@ -106,8 +119,8 @@ export async function preflight(settings: Settings, cwd: string): Promise<void> 
   if (settings.worker_tmp_dir !== null) {
     checkDirectory("--worker-tmp-dir", settings.worker_tmp_dir, base, true);
   }
-  if (settings.pidfile !== null) checkNewFile("--pid", settings.pidfile, base);
-  if (settings.ctl_socket !== null) checkNewFile("--ctl-socket", settings.ctl_socket, base);
+  if (settings.pidfile !== null) checkNewFile("--pid", settings.pidfile, base, false);
+  if (settings.ctl_socket !== null) checkNewFile("--ctl-socket", settings.ctl_socket, base, true);
   checkLogFile("--error-logfile", settings.errorlog, base);
   if (settings.accesslog !== null) checkLogFile("--access-logfile", settings.accesslog, base);
   for (const bind of settings.bind) {

@@ -1,6 +1,7 @@
 /** `denocorn ctl workers` against the real server: live request counts and worker states. */
 
-import { assert, assertEquals } from "../_assert.ts";
+import { assert, assertEquals, assertThrows } from "../_assert.ts";
+import { checkCtlPath, CtlPathError } from "../../lib/arbiter/ctl.ts";
 import { runCli, startServer } from "../integration/harness.ts";
 import { sleep } from "../integration/load.ts";
 
@@ -58,5 +59,16 @@ Deno.test("ctl workers shows each worker's live request count and its state", as
   } finally {
     assertEquals((await s.stop()).code, 0);
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("checkCtlPath() refuses a path that holds a file other than a socket", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(`${dir}/data`, "");
+    assertThrows(() => checkCtlPath(`${dir}/data`), CtlPathError, "not a socket");
+    checkCtlPath(`${dir}/new.sock`);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
   }
 });

@@ -87,3 +87,20 @@ Deno.test("main.ts with --pid or --ctl-socket in a missing directory exits 2 bef
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("main.ts --ctl-socket refuses to replace a regular file, as -b unix: does", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(`${dir}/data`, "precious\n");
+    assertEquals(await usage(["-b", "127.0.0.1:0", "--ctl-socket", `${dir}/data`]), {
+      code: 2,
+      lines: [
+        `Error: Cannot use --ctl-socket "${dir}/data": it is a regular file, which a socket never ` +
+        "replaces (remove it, or choose another path)",
+      ],
+    });
+    assertEquals(Deno.readTextFileSync(`${dir}/data`), "precious\n");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
