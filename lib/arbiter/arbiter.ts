@@ -144,7 +144,7 @@ export class Arbiter {
   async #start(): Promise<void> {
     const s = this.#settings;
     await runFatalHook(this.#hooks, "on_starting", this);
-    sys.umask(s.umask);
+    if (s.umask !== null) sys.umask(s.umask); // unset: the inherited mask stays
     await this.#sockets.open(s.bind, s.backlog, this.#opts.env);
     if (s.pidfile !== null) {
       this.#pidfile = new Pidfile(s.pidfile);

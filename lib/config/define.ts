@@ -122,6 +122,7 @@ export type ConfigFile =
   & {
     [R in typeof SETTINGS[number] as R["name"]]?: R extends { type: "list" }
       ? string | readonly string[]
+      : R extends { type: "octal"; default: null } ? number | string | null
       : R extends { type: "octal" } ? number | string
       : Settings[R["name"]];
   }

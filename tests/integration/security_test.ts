@@ -164,8 +164,8 @@ Deno.test("denocorn writes --pid as a new 0644 file and never follows a planted 
     await Deno.writeTextFile(`${dir}/${victim}`, "secret\n");
     await Deno.symlink(`${dir}/${victim}`, link!);
   }
-  // The default --umask is 0, so a file created with the default mode would be 0666.
-  const server = await startServer([APP, "-p", pidfile]);
+  // Under --umask 0, a file created with the default mode would be 0666.
+  const server = await startServer([APP, "-p", pidfile, "-m", "0"]);
   try {
     await server.waitFor(/Booting worker/); // the arbiter handles TERM from here on
     assertEquals(await Deno.readTextFile(`${dir}/victim1`), "secret\n");
