@@ -92,8 +92,9 @@ export function renderHelp(): string {
     "Signals to the arbiter: TERM graceful stop, INT/QUIT quick stop, HUP reload, TTIN/TTOU one",
     "worker more/fewer, USR2 upgrade, WINCH stop workers; USR1 is ignored (docs/signals.md).",
     "",
-    "Control a running server (with --ctl-socket):",
-    "  denocorn ctl --ctl-socket PATH status|workers|reload|reopen|scale N",
+    "Control a running server (with --ctl-socket, found as the server finds it: the flag, or",
+    "DENOCORN_CMD_ARGS, or ctl_socket in the config file, -c FILE or ./denocorn.config.ts):",
+    "  denocorn ctl [-c CONFIG] [--ctl-socket PATH] status|workers|reload|reopen|scale N",
   );
   return out.join("\n") + "\n";
 }
