@@ -127,7 +127,9 @@ export function renderSettingsDoc(): string {
         "and the command line. Repeatable flags collect every occurrence; for other flags the " +
         "last one wins. Before a server starts, the settings are checked against the machine: " +
         "every `--bind` host resolves, the log files can be opened, `--chdir` and " +
-        "`--worker-tmp-dir` are directories. A bad value stops denocorn with exit status 2 and " +
+        "`--worker-tmp-dir` are directories, the directories of `--pid` and `--ctl-socket` " +
+        "exist (and no file other than a stale socket is at `--ctl-socket`); `--check-config` " +
+        "also binds every `--bind` address. A bad value stops denocorn with exit status 2 and " +
         "one line naming the flag. A typed example config file: " +
         "[examples/denocorn.config.ts](../examples/denocorn.config.ts).",
       0,

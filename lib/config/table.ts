@@ -235,7 +235,10 @@ export const SETTINGS = [
     section: "Debugging",
     flags: ["--check-config"],
     type: "bool",
-    help: "Check the configuration and that the app loads, then exit.",
+    help: "Check the configuration, bind each `--bind` address and close it at once, load the " +
+      "app as a worker would, then exit: 0 when all is well, 2 for a bad setting or an address " +
+      "that cannot be bound (in use: run it before the server starts, or with other addresses), " +
+      "1 when the app does not load. gunicorn's `--check-config` only loads the app.",
   },
   {
     name: "print_config",
