@@ -200,7 +200,11 @@ export class Arbiter {
     this.#graceful = graceful;
   }
 
-  /** HUP: read the config again, start fresh workers, retire the old ones once those booted. */
+  /**
+   * HUP: read the config again, start fresh workers, retire the old ones once those booted. A
+   * configuration that no longer loads changes nothing: new workers would load the same broken
+   * file (for its hooks) and fail to boot, so the current workers keep serving as they are.
+   */
   async #reload(): Promise<void> {
     log.info("Hang up: Master");
     try {
@@ -209,8 +213,10 @@ export class Arbiter {
       this.#hooks = next.hooks;
     } catch (e) {
       log.error(
-        `Cannot reload the configuration, keeping the current one: ${(e as Error).message}`,
+        `Cannot reload the configuration: ${(e as Error).message}; nothing changed (the ` +
+          "workers keep serving with the current one): fix it and send HUP again",
       );
+      return;
     }
     await runHook(this.#hooks, "on_reload", this);
     await this.#sockets.rebind(this.#settings.bind, this.#settings.backlog);
