@@ -16,6 +16,7 @@ import { type CtlServer, startCtlServer } from "./ctl.ts";
 import { HaltServer } from "./exits.ts";
 import { Pidfile } from "./pidfile.ts";
 import { ttouTarget } from "./plan.ts";
+import { readyGraceSeconds, readyStep } from "./ready.ts";
 import { type ArbiterSignal, type Command, CommandQueue, SIGNALS } from "./queue.ts";
 import { Sockets } from "./sockets.ts";
 import { Supervisor } from "./supervise.ts";
@@ -47,6 +48,8 @@ export class Arbiter {
   #ctl: CtlServer | null = null;
   #statsd: StatsdClient | null = null;
   #reloader: Reloader | null = null;
+  /** Until `when_ready` has run: the workers it waits for and the deadline (ready.ts). */
+  #ready: { wanted: number; graceS: number; deadline: number } | null = null;
 
   /** What each queued command does (gunicorn's `handle_<signal>`). */
   #actions: Record<ArbiterSignal | "reload" | "reopen", () => void | Promise<void>> = {
@@ -122,16 +125,22 @@ export class Arbiter {
       return (e as { exitCode?: number }).exitCode ?? 1; // 2 from ctl.ts's CtlPathError
     }
     try {
-      await runHook(this.#hooks, "when_ready", this);
+      const graceS = readyGraceSeconds(this.#settings.timeout);
+      this.#ready = {
+        wanted: this.#settings.workers,
+        graceS,
+        deadline: Date.now() + graceS * 1000,
+      };
       this.#manage();
       sys.sdNotify("READY=1", this.#opts.env.NOTIFY_SOCKET);
       while (this.#halt === null) {
-        await this.#queue.sleep(this.#workers.replacing ? 100 : 1000);
+        await this.#queue.sleep(this.#workers.replacing || this.#readySoon() ? 100 : 1000);
         await this.#handleCommands();
         if (this.#halt !== null) break;
         this.#upgrade.checkParent();
         this.#workers.murder(Date.now());
         this.#manage();
+        await this.#whenReady();
       }
     } catch (e) {
       this.#halt = e instanceof HaltServer
@@ -222,6 +231,26 @@ export class Arbiter {
     await this.#sockets.rebind(this.#settings.bind, this.#settings.backlog);
     this.#workers.target = this.#settings.workers;
     this.#workers.replaceAll();
+  }
+
+  /** True while `when_ready` waits for the first workers, until its deadline: look often. */
+  #readySoon(): boolean {
+    return this.#ready !== null && Date.now() < this.#ready.deadline;
+  }
+
+  /** Runs `when_ready` once, when the first workers have booted (ready.ts). */
+  async #whenReady(): Promise<void> {
+    if (this.#ready === null) return;
+    const booted = this.workers.filter((w) => w.state === "serving").length;
+    const wanted = Math.min(this.#ready.wanted, this.#workers.target);
+    const step = readyStep(booted, wanted, Date.now(), this.#ready.deadline);
+    if (step === "wait") return;
+    if (step === "run late") {
+      const { graceS } = this.#ready;
+      log.warning(`Running when_ready with ${booted} of ${wanted} workers booted after ${graceS}s`);
+    }
+    this.#ready = null;
+    await runHook(this.#hooks, "when_ready", this);
   }
 
   #manage(): void {
