@@ -255,7 +255,7 @@ Deno.test("ctlCommand() bounds scale to the most workers and relays reopen", () 
   assertEquals(ctlCommand("scale", [String(MAX_WORKERS)], target), `scaling to ${MAX_WORKERS}`);
   for (const bad of [String(MAX_WORKERS + 1), "100000", "-1", "1e3", "0x10", "", "two"]) {
     const e = assertThrows(() => ctlCommand("scale", [bad], target), RangeError);
-    assertStringIncludes(e.message, `expected a number from 0 to ${MAX_WORKERS}`);
+    assertStringIncludes(e.message, `expected a number from 1 to ${MAX_WORKERS}`);
   }
   assertEquals(ctlCommand("reopen", [], target), "reopening log files");
   assertEquals(asked, [MAX_WORKERS, "reopen"]);
