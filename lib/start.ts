@@ -47,11 +47,10 @@ export function resolveDenoConfig(settings: Settings, cwd: string): Settings {
   return given === null ? settings : { ...settings, deno_config: resolve(cwd, given) };
 }
 
-/** Why binding `bind` failed (`e` carries an errno name as `code`), in words, with the fix. */
-function bindProblem(bind: string, e: unknown): string {
+/** Why a bind failed (`e` carries an errno name as `code`), in words, with the fix. */
+function bindReason(e: unknown, unix: boolean): string {
   const code = (e as { code?: unknown }).code;
-  const unix = bind.startsWith("unix:");
-  const why = code === "EADDRINUSE"
+  return code === "EADDRINUSE"
     ? "address in use (a server already listens there: stop it, or choose another address)"
     : code === "EACCES"
     ? unix
@@ -60,18 +59,28 @@ function bindProblem(bind: string, e: unknown): string {
     : code === "EADDRNOTAVAIL"
     ? "address not available (no interface of this machine has it)"
     : (e as Error).message;
-  return `Cannot bind --bind "${bind}": ${why}`;
 }
 
-/** True when a server answers on the unix socket `path` (a live one, not a stale file). */
-async function unixSocketAnswers(path: string): Promise<boolean> {
+/**
+ * What is in the way at a `unix:` bind path, which the arbiter's bind would meet: a file that is
+ * not a socket (never replaced), or a socket a server answers on (left alone here); else null.
+ */
+async function unixPathProblem(path: string): Promise<string | null> {
+  let st;
   try {
-    if (!Deno.lstatSync(path).isSocket) return false;
-    (await Deno.connect({ transport: "unix", path })).close();
-    return true;
+    st = Deno.lstatSync(path);
   } catch {
-    return false;
+    return null; // nothing there
   }
+  if (!st.isSocket) {
+    return "a file that is not a socket is there (remove it, or choose another path)";
+  }
+  try {
+    (await Deno.connect({ transport: "unix", path })).close();
+  } catch {
+    return null; // a stale socket: the arbiter replaces it
+  }
+  return bindReason({ code: "EADDRINUSE" }, true);
 }
 
 /**
@@ -87,14 +96,13 @@ export async function checkBinds(
   if (inheritedFds(env, Deno.pid) !== null) return null;
   for (const bind of settings.bind) {
     const addr = parseAddress(bind);
-    if (addr.kind === "unix" && await unixSocketAnswers(addr.path)) {
-      return bindProblem(bind, { code: "EADDRINUSE" });
-    }
+    let why = addr.kind === "unix" ? await unixPathProblem(addr.path) : null;
     try {
-      closeListeners([await openListener(bind, settings.backlog)]);
+      if (why === null) closeListeners([await openListener(bind, settings.backlog)]);
     } catch (e) {
-      return bindProblem(bind, e);
+      why = bindReason(e, addr.kind === "unix");
     }
+    if (why !== null) return `Cannot bind --bind "${bind}": ${why}`;
   }
   return null;
 }

@@ -23,7 +23,7 @@ Deno.test("--check-config reports a --bind address in use in one line, exit 2", 
   }
 });
 
-Deno.test("--check-config leaves a live unix socket alone and reports it in use", async () => {
+Deno.test("--check-config leaves a live unix socket or a file alone and reports it", async () => {
   const dir = Deno.makeTempDirSync();
   const path = `${dir}/live.sock`;
   const live = Deno.listen({ transport: "unix", path });
@@ -34,6 +34,14 @@ Deno.test("--check-config leaves a live unix socket alone and reports it in use"
     const conn = await Deno.connect({ transport: "unix", path }); // still the live one
     (await live.accept()).close();
     conn.close();
+    Deno.writeTextFileSync(`${dir}/data`, "kept\n");
+    const file = await runCli(["--check-config", "-b", `unix:${dir}/data`, APP]);
+    assertEquals([file.code, file.stderr], [
+      2,
+      `Error: Cannot bind --bind "unix:${dir}/data": a file that is not a socket is there ` +
+      "(remove it, or choose another path)\n",
+    ]);
+    assertEquals(Deno.readTextFileSync(`${dir}/data`), "kept\n");
   } finally {
     live.close();
     Deno.removeSync(dir, { recursive: true });
