@@ -35,7 +35,11 @@ function removeStaleSocket(path: string): void {
   } catch { /* nothing there */ }
 }
 
-async function openOne(bind: string, backlog: number): Promise<Listener> {
+/**
+ * Opens one --bind address, once (no retry): a TCP or unix socket bound and listening (a stale
+ * unix socket file is replaced), or an inherited `fd://N` checked. Throws a SysError from bind(2).
+ */
+export async function openListener(bind: string, backlog: number): Promise<Listener> {
   const addr = parseAddress(bind);
   if (addr.kind === "fd") {
     if (!sys.isListeningSocket(addr.fd)) {
@@ -67,7 +71,7 @@ export async function openListeners(
     for (const bind of binds) {
       for (let attempt = 1;; attempt++) {
         try {
-          out.push(await openOne(bind, backlog));
+          out.push(await openListener(bind, backlog));
           break;
         } catch (e) {
           if (!(e instanceof sys.SysError) || e.code !== "EADDRINUSE") throw e;

@@ -6,33 +6,54 @@
 import { parseArgs } from "node:util";
 import { ctlRequest } from "./arbiter/ctl.ts";
 import { formatWorkers, type WorkerReport } from "./arbiter/commands.ts";
+import { ConfigError, resolveCtlSocket } from "./config/mod.ts";
 import { USAGE_ERROR } from "./exit_codes.ts";
 import { runAppCheck, startFromArgs, writeLine as write } from "./start.ts";
 import { runWorker } from "./workers/mod.ts";
 import { WORKER_ENV } from "./workers/env.ts";
 
-const CTL_USAGE = "usage: denocorn ctl [--ctl-socket PATH] status|workers|reload|reopen|scale N";
+const CTL_USAGE =
+  "usage: denocorn ctl [-c CONFIG] [--ctl-socket PATH] status|workers|reload|reopen|scale N";
+
+/**
+ * The control socket `denocorn ctl` talks to: `--ctl-socket` (or DENOCORN_CTL_SOCKET), else the
+ * one a server started here would use (DENOCORN_CMD_ARGS, the config file's `ctl_socket`).
+ */
+async function ctlSocket(
+  values: { config?: string; "ctl-socket"?: string },
+  env: Record<string, string>,
+): Promise<string | null> {
+  const given = values["ctl-socket"] ?? env.DENOCORN_CTL_SOCKET;
+  if (given !== undefined) return given; // no config file to read (or to fail on)
+  const argv = values.config === undefined ? [] : ["--config", values.config];
+  return await resolveCtlSocket(argv, env, Deno.cwd());
+}
 
 /** `denocorn ctl ...`: talks to a running arbiter's control socket. */
 async function ctl(args: string[], env: Record<string, string>): Promise<number> {
-  let parsed;
+  let parsed, path;
   try {
     parsed = parseArgs({
       args,
-      options: { "ctl-socket": { type: "string", short: "s" } },
+      options: {
+        "ctl-socket": { type: "string", short: "s" },
+        config: { type: "string", short: "c" },
+      },
       allowPositionals: true,
     });
+    path = await ctlSocket(parsed.values, env);
   } catch (e) {
-    write(Deno.stderr, `Error: ${(e as Error).message}\n${CTL_USAGE}`);
+    const usage = e instanceof ConfigError ? "" : `\n${CTL_USAGE}`;
+    write(Deno.stderr, `Error: ${(e as Error).message}${usage}`);
     return USAGE_ERROR;
   }
-  const path = parsed.values["ctl-socket"] ?? env.DENOCORN_CTL_SOCKET;
-  if (path === undefined || parsed.positionals.length === 0) {
+  if (path === null || parsed.positionals.length === 0) {
     write(
       Deno.stderr,
       `Error: ${
-        path === undefined
-          ? "No control socket: pass --ctl-socket PATH (the arbiter's --ctl-socket)"
+        path === null
+          ? "No control socket: pass --ctl-socket PATH, or -c CONFIG whose ctl_socket is set " +
+            "(what the arbiter was started with)"
           : "No command given"
       }\n${CTL_USAGE}`,
     );

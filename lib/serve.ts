@@ -68,7 +68,8 @@ function toArgv(settings: Partial<Omit<Settings, "app">>): string[] {
  *
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/app.ts`, 'export const app = () => new Response("hi");');
- * const status = await serve({ app: `${dir}/app.ts:app`, check_config: true });
+ * const app = `${dir}/app.ts:app`;
+ * const status = await serve({ app, bind: ["127.0.0.1:0"], check_config: true }); // binds, closes
  * await Deno.remove(dir, { recursive: true });
  * if (status !== 0) throw new Error(`The app did not load: exit status ${status}`);
  * ```

@@ -4,10 +4,17 @@
  */
 
 import { resolve } from "node:path";
+import { closeListeners, inheritedFds, openListener } from "./address.ts";
 import { AppLoadError, EMBEDDED_APP, loadApp } from "./app.ts";
 import { Arbiter, type ArbiterOptions } from "./arbiter/arbiter.ts";
 import { appProject, selfCommand, spawnSelf } from "./arbiter/spawn.ts";
-import { ConfigError, loadSettings, printConfig, type Settings } from "./config/mod.ts";
+import {
+  ConfigError,
+  loadSettings,
+  parseAddress,
+  printConfig,
+  type Settings,
+} from "./config/mod.ts";
 import { USAGE_ERROR } from "./exit_codes.ts";
 import { setupLogging } from "./log.ts";
 import { ensureOwnNodeModules } from "./project/command.ts";
@@ -38,6 +45,66 @@ export function applyEnvironment(settings: Settings): void {
 export function resolveDenoConfig(settings: Settings, cwd: string): Settings {
   const given = settings.deno_config;
   return given === null ? settings : { ...settings, deno_config: resolve(cwd, given) };
+}
+
+/** Why a bind failed (`e` carries an errno name as `code`), in words, with the fix. */
+function bindReason(e: unknown, unix: boolean): string {
+  const code = (e as { code?: unknown }).code;
+  return code === "EADDRINUSE"
+    ? "address in use (a server already listens there: stop it, or choose another address)"
+    : code === "EACCES"
+    ? unix
+      ? "permission denied (choose a directory this user may write)"
+      : "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
+    : code === "EADDRNOTAVAIL"
+    ? "address not available (no interface of this machine has it)"
+    : (e as Error).message;
+}
+
+/**
+ * What is in the way at a `unix:` bind path, which the arbiter's bind would meet: a file that is
+ * not a socket (never replaced), or a socket a server answers on (left alone here); else null.
+ */
+async function unixPathProblem(path: string): Promise<string | null> {
+  let st;
+  try {
+    st = Deno.lstatSync(path);
+  } catch {
+    return null; // nothing there
+  }
+  if (!st.isSocket) {
+    return "a file that is not a socket is there (remove it, or choose another path)";
+  }
+  try {
+    (await Deno.connect({ transport: "unix", path })).close();
+  } catch {
+    return null; // a stale socket: the arbiter replaces it
+  }
+  return bindReason({ code: "EADDRINUSE" }, true);
+}
+
+/**
+ * `--check-config`: binds each --bind address as the arbiter does, once, and closes it at once;
+ * returns the first problem in one line, or null. A unix socket a server answers on is reported
+ * in use and left alone (the arbiter would replace it). Nothing is bound when the listeners are
+ * inherited (USR2, systemd socket activation), as the arbiter adopts them.
+ */
+export async function checkBinds(
+  settings: Settings,
+  env: Record<string, string>,
+): Promise<string | null> {
+  if (inheritedFds(env, Deno.pid) !== null) return null;
+  for (const bind of settings.bind) {
+    const addr = parseAddress(bind);
+    let why = addr.kind === "unix" ? await unixPathProblem(addr.path) : null;
+    try {
+      if (why === null) closeListeners([await openListener(bind, settings.backlog)]);
+    } catch (e) {
+      why = bindReason(e, addr.kind === "unix");
+    }
+    if (why !== null) return `Cannot bind --bind "${bind}": ${why}`;
+  }
+  return null;
 }
 
 /**
@@ -144,7 +211,11 @@ export async function startFromArgs(
   const { settings, hooks } = cli;
   if (settings.print_config) writeLine(Deno.stdout, printConfig(settings));
   applyEnvironment(settings);
-  if (settings.check_config) return await checkApp(settings);
+  if (settings.check_config) {
+    const problem = await checkBinds(settings, env);
+    if (problem !== null) writeLine(Deno.stderr, `Error: ${problem}`);
+    return problem !== null ? USAGE_ERROR : await checkApp(settings);
+  }
   if (settings.print_config) return 0;
   if (settings.daemon && daemonize(selfArgs)) return 0;
   const reload = async () => {

@@ -4,6 +4,7 @@ import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { ConfigError, type Hooks, type WorkerView } from "../lib/config/mod.ts";
 import { loadHooks, runFatalHook, runHook } from "../lib/hooks.ts";
 import { closeLogging, log, setupLogging } from "../lib/log.ts";
+import { REPO_ROOT, startServer } from "./integration/harness.ts";
 
 const FIXTURES = new URL("./config/fixtures/", import.meta.url).pathname;
 const DEFINE = new URL("../lib/config/mod.ts", import.meta.url).href;
@@ -73,4 +74,31 @@ Deno.test("runFatalHook() lets the hook's error through", async () => {
   };
   const e = await assertRejects(() => runFatalHook(hooks, "post_worker_init", worker(0)));
   assert(e instanceof RangeError);
+});
+
+Deno.test("when_ready runs once, after every worker of the first start has booted", async () => {
+  const dir = Deno.makeTempDirSync();
+  const seen = `${dir}/seen`;
+  // The hook records the states of the workers the arbiter knows when it runs.
+  Deno.writeTextFileSync(
+    `${dir}/ready.config.ts`,
+    "export default { when_ready: (arbiter) => {\n" +
+      "  const states = arbiter.workers.map((w) => w.state);\n" +
+      `  Deno.writeTextFileSync(${JSON.stringify(seen)}, JSON.stringify(states) + "\\n", ` +
+      "{ append: true });\n" +
+      '  arbiter.log.info("when_ready ran");\n} };\n',
+  );
+  const app = `${REPO_ROOT}examples/hello.ts:app`;
+  const s = await startServer([app, "-w", "2", "-c", `${dir}/ready.config.ts`]);
+  try {
+    await s.waitFor(/when_ready ran/);
+    assertEquals(Deno.readTextFileSync(seen), '["serving","serving"]\n');
+    const first = s.workerPids();
+    s.signal("SIGHUP"); // the new generation boots and the old one retires: no second run
+    for (const pid of first) await s.waitFor(new RegExp(`Worker exiting \\(pid: ${pid}\\)`));
+    assertEquals(Deno.readTextFileSync(seen), '["serving","serving"]\n');
+  } finally {
+    assertEquals((await s.stop()).code, 0);
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

@@ -16,6 +16,7 @@ import { type CtlServer, startCtlServer } from "./ctl.ts";
 import { HaltServer } from "./exits.ts";
 import { Pidfile } from "./pidfile.ts";
 import { ttouTarget } from "./plan.ts";
+import { readyGraceSeconds, readyStep } from "./ready.ts";
 import { type ArbiterSignal, type Command, CommandQueue, SIGNALS } from "./queue.ts";
 import { Sockets } from "./sockets.ts";
 import { Supervisor } from "./supervise.ts";
@@ -47,6 +48,8 @@ export class Arbiter {
   #ctl: CtlServer | null = null;
   #statsd: StatsdClient | null = null;
   #reloader: Reloader | null = null;
+  /** Until `when_ready` has run: the workers it waits for and the deadline (ready.ts). */
+  #ready: { wanted: number; graceS: number; deadline: number } | null = null;
 
   /** What each queued command does (gunicorn's `handle_<signal>`). */
   #actions: Record<ArbiterSignal | "reload" | "reopen", () => void | Promise<void>> = {
@@ -122,16 +125,22 @@ export class Arbiter {
       return (e as { exitCode?: number }).exitCode ?? 1; // 2 from ctl.ts's CtlPathError
     }
     try {
-      await runHook(this.#hooks, "when_ready", this);
+      const graceS = readyGraceSeconds(this.#settings.timeout);
+      this.#ready = {
+        wanted: this.#settings.workers,
+        graceS,
+        deadline: Date.now() + graceS * 1000,
+      };
       this.#manage();
       sys.sdNotify("READY=1", this.#opts.env.NOTIFY_SOCKET);
       while (this.#halt === null) {
-        await this.#queue.sleep(this.#workers.replacing ? 100 : 1000);
+        await this.#queue.sleep(this.#workers.replacing || this.#readySoon() ? 100 : 1000);
         await this.#handleCommands();
         if (this.#halt !== null) break;
         this.#upgrade.checkParent();
         this.#workers.murder(Date.now());
         this.#manage();
+        await this.#whenReady();
       }
     } catch (e) {
       this.#halt = e instanceof HaltServer
@@ -144,7 +153,7 @@ export class Arbiter {
   async #start(): Promise<void> {
     const s = this.#settings;
     await runFatalHook(this.#hooks, "on_starting", this);
-    sys.umask(s.umask);
+    if (s.umask !== null) sys.umask(s.umask); // unset: the inherited mask stays
     await this.#sockets.open(s.bind, s.backlog, this.#opts.env);
     if (s.pidfile !== null) {
       this.#pidfile = new Pidfile(s.pidfile);
@@ -200,7 +209,11 @@ export class Arbiter {
     this.#graceful = graceful;
   }
 
-  /** HUP: read the config again, start fresh workers, retire the old ones once those booted. */
+  /**
+   * HUP: read the config again, start fresh workers, retire the old ones once those booted. A
+   * configuration that no longer loads changes nothing: new workers would load the same broken
+   * file (for its hooks) and fail to boot, so the current workers keep serving as they are.
+   */
   async #reload(): Promise<void> {
     log.info("Hang up: Master");
     try {
@@ -209,13 +222,35 @@ export class Arbiter {
       this.#hooks = next.hooks;
     } catch (e) {
       log.error(
-        `Cannot reload the configuration, keeping the current one: ${(e as Error).message}`,
+        `Cannot reload the configuration: ${(e as Error).message}; nothing changed (the ` +
+          "workers keep serving with the current one): fix it and send HUP again",
       );
+      return;
     }
     await runHook(this.#hooks, "on_reload", this);
     await this.#sockets.rebind(this.#settings.bind, this.#settings.backlog);
     this.#workers.target = this.#settings.workers;
     this.#workers.replaceAll();
+  }
+
+  /** True while `when_ready` waits for the first workers, until its deadline: look often. */
+  #readySoon(): boolean {
+    return this.#ready !== null && Date.now() < this.#ready.deadline;
+  }
+
+  /** Runs `when_ready` once, when the first workers have booted (ready.ts). */
+  async #whenReady(): Promise<void> {
+    if (this.#ready === null) return;
+    const booted = this.workers.filter((w) => w.state === "serving").length;
+    const wanted = Math.min(this.#ready.wanted, this.#workers.target);
+    const step = readyStep(booted, wanted, Date.now(), this.#ready.deadline);
+    if (step === "wait") return;
+    if (step === "run late") {
+      const { graceS } = this.#ready;
+      log.warning(`Running when_ready with ${booted} of ${wanted} workers booted after ${graceS}s`);
+    }
+    this.#ready = null;
+    await runHook(this.#hooks, "when_ready", this);
   }
 
   #manage(): void {

@@ -68,8 +68,14 @@ export const CTL_COMMANDS: Readonly<Record<string, CtlCommand>> = {
       const arg = args[0] ?? "";
       const n = /^\d{1,6}$/.test(arg) ? Number(arg) : NaN; // not "", "1e3", "0x10" or "-1"
       const max = t.maxWorkers();
+      if (n === 0) {
+        // TTOU's floor: no worker would accept, and requests would wait in the backlog.
+        throw new RangeError(
+          `Cannot scale to "${arg}": expected a number from 1 to ${max} (WINCH stops every worker)`,
+        );
+      }
       if (!(n <= max)) {
-        throw new RangeError(`Cannot scale to "${arg}": expected a number from 0 to ${max}`);
+        throw new RangeError(`Cannot scale to "${arg}": expected a number from 1 to ${max}`);
       }
       t.scale(n);
       return `scaling to ${n}`;

@@ -27,7 +27,8 @@ export class CtlPathError extends Error {
 /**
  * Refuses a socket path whose directory anyone may write to without the sticky bit: any local
  * user could then rename the socket away and put their own in its place, and receive the
- * commands (or answer them).
+ * commands (or answer them). Refuses a path that holds anything but a (stale) socket: the
+ * socket never replaces a file.
  */
 export function checkCtlPath(path: string): void {
   const dir = dirname(path);
@@ -41,6 +42,16 @@ export function checkCtlPath(path: string): void {
     throw new CtlPathError(
       `Cannot use --ctl-socket "${path}": directory "${dir}" is writable by every user and ` +
         "not sticky (chmod +t it, or choose a directory only this user can write)",
+    );
+  }
+  let there: Deno.FileInfo | null = null;
+  try {
+    there = Deno.lstatSync(path);
+  } catch { /* nothing there yet */ }
+  if (there !== null && !there.isSocket) {
+    // preflight.ts says so before the start; this covers a file put there since.
+    throw new CtlPathError(
+      `Cannot use --ctl-socket "${path}": not a socket, which it never replaces`,
     );
   }
 }

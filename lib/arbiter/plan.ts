@@ -73,7 +73,7 @@ export function replacementPlan(
   return booted >= target || now >= deadline ? old.map((w) => w.pid) : [];
 }
 
-/** TTOU: one worker fewer, never below one (WINCH or `ctl scale 0` stop them all). */
+/** TTOU: one worker fewer, never below one (`ctl scale` has the same floor; WINCH stops them all). */
 export function ttouTarget(current: number): number {
   return current > 1 ? current - 1 : current;
 }

@@ -17,7 +17,7 @@ import {
   runFlags,
 } from "../project/command.ts";
 import { type DenoProject, findProject, NO_PROJECT, projectOfConfig } from "../project/find.ts";
-import { writeWorkerLock } from "../project/lock.ts";
+import { describeLock, writeWorkerLock } from "../project/lock.ts";
 import { WORKER_ENV } from "../workers/env.ts";
 import { workerOwner } from "./worker_setup.ts";
 
@@ -70,11 +70,7 @@ export function appProject(settings: Settings, cwd: string): DenoProject {
 /** One-line description of a project for the error log. */
 export function describeProject(p: DenoProject): string {
   const what = p.config ?? p.packageJson ?? "no Deno config";
-  const lock = p.root === null
-    ? ""
-    : p.lock === null
-    ? ", no lock"
-    : `, lock ${p.lock}${p.frozen ? " (frozen)" : ""}`;
+  const lock = describeLock(p);
   const npm = p.nodeModules === "none" ? "" : `, ${p.nodeModules} node_modules`;
   return `${what}${lock}${npm}`;
 }

@@ -60,7 +60,10 @@ export interface Hooks {
   on_starting?: (arbiter: ArbiterView) => unknown;
   /** Arbiter, on HUP, after the settings were read again. */
   on_reload?: (arbiter: ArbiterView) => unknown;
-  /** Arbiter, once the sockets are bound, before the first workers are spawned. */
+  /**
+   * Arbiter, once, when the first `workers` workers have booted (their app is loaded); if some
+   * never boot, once at least one has and max(10, `timeout`) seconds have passed.
+   */
   when_ready?: (arbiter: ArbiterView) => unknown;
   /** Arbiter, just before a worker is spawned (the worker's `pid` is still 0). */
   pre_fork?: (arbiter: ArbiterView, worker: WorkerView) => unknown;
@@ -122,6 +125,7 @@ export type ConfigFile =
   & {
     [R in typeof SETTINGS[number] as R["name"]]?: R extends { type: "list" }
       ? string | readonly string[]
+      : R extends { type: "octal"; default: null } ? number | string | null
       : R extends { type: "octal" } ? number | string
       : Settings[R["name"]];
   }

@@ -92,8 +92,9 @@ export function renderHelp(): string {
     "Signals to the arbiter: TERM graceful stop, INT/QUIT quick stop, HUP reload, TTIN/TTOU one",
     "worker more/fewer, USR2 upgrade, WINCH stop workers; USR1 is ignored (docs/signals.md).",
     "",
-    "Control a running server (with --ctl-socket):",
-    "  denocorn ctl --ctl-socket PATH status|workers|reload|reopen|scale N",
+    "Control a running server (with --ctl-socket, found as the server finds it: the flag, or",
+    "DENOCORN_CMD_ARGS, or ctl_socket in the config file, -c FILE or ./denocorn.config.ts):",
+    "  denocorn ctl [-c CONFIG] [--ctl-socket PATH] status|workers|reload|reopen|scale N",
   );
   return out.join("\n") + "\n";
 }
@@ -126,7 +127,9 @@ export function renderSettingsDoc(): string {
         "and the command line. Repeatable flags collect every occurrence; for other flags the " +
         "last one wins. Before a server starts, the settings are checked against the machine: " +
         "every `--bind` host resolves, the log files can be opened, `--chdir` and " +
-        "`--worker-tmp-dir` are directories. A bad value stops denocorn with exit status 2 and " +
+        "`--worker-tmp-dir` are directories, the directories of `--pid` and `--ctl-socket` " +
+        "exist (and no file other than a stale socket is at `--ctl-socket`); `--check-config` " +
+        "also binds every `--bind` address. A bad value stops denocorn with exit status 2 and " +
         "one line naming the flag. A typed example config file: " +
         "[examples/denocorn.config.ts](../examples/denocorn.config.ts).",
       0,

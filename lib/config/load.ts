@@ -52,6 +52,35 @@ function configPath(cli: SettingValues, cmd: SettingValues, cwd: string): [strin
   return existsSync(auto) ? [auto, "denocorn.config.ts"] : null;
 }
 
+/** Every source merged, lowest precedence first: defaults, config file, DENOCORN_CMD_ARGS, argv. */
+async function mergeSources(argv: string[], env: Record<string, string>, cwd: string) {
+  const cli = parseCommandLine(argv);
+  const cmd = parseCommandLine(splitCommandArgs(env.DENOCORN_CMD_ARGS ?? ""));
+  const path = configPath(cli.values, cmd.values, cwd);
+  const file = path === null ? { values: {}, hooks: {} } : await loadConfigFile(...path);
+  const merged: SettingValues = { ...defaults(env), ...file.values, ...cmd.values, ...cli.values };
+  merged.config = path?.[0] ?? null;
+  return { cli, cmd, hooks: file.hooks, merged };
+}
+
+/**
+ * The control socket a server started here with `argv` would listen on (`denocorn ctl` finds it
+ * this way): `--ctl-socket`, DENOCORN_CMD_ARGS, or `ctl_socket` in the config file (`-c FILE` or
+ * `./denocorn.config.ts`), made absolute as the server would (from `--chdir`, else `cwd`); null
+ * when none sets it. Throws ConfigError.
+ */
+export async function resolveCtlSocket(
+  argv: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<string | null> {
+  const { merged } = await mergeSources(argv, env, cwd);
+  const path = merged.ctl_socket;
+  if (typeof path !== "string") return null;
+  const chdir = typeof merged.chdir === "string" ? merged.chdir : ".";
+  return resolve(cwd, chdir, path);
+}
+
 /**
  * Resolves the settings: defaults (and PORT, WEB_CONCURRENCY, FORWARDED_ALLOW_IPS) < config
  * file < DENOCORN_CMD_ARGS < argv; then, unless only printing them, checks them against the
@@ -66,12 +95,7 @@ export async function loadSettings(
   const info = wantsInfo(argv);
   if (info === "help") return { action: "help", text: renderHelp() };
   if (info === "version") return { action: "version", text: `denocorn ${VERSION}` };
-  const cli = parseCommandLine(argv);
-  const cmd = parseCommandLine(splitCommandArgs(env.DENOCORN_CMD_ARGS ?? ""));
-  const path = configPath(cli.values, cmd.values, cwd);
-  const file = path === null ? { values: {}, hooks: {} } : await loadConfigFile(...path);
-  const merged: SettingValues = { ...defaults(env), ...file.values, ...cmd.values, ...cli.values };
-  merged.config = path?.[0] ?? null;
+  const { cli, cmd, hooks, merged } = await mergeSources(argv, env, cwd);
   const app = onePositional(cli.positionals) ?? onePositional(cmd.positionals) ?? merged.app;
   merged.app = app ?? null;
   if (merged.app === null && merged.print_config !== true) throw new ConfigError(NO_APP);
@@ -79,5 +103,5 @@ export async function loadSettings(
   const conflict = engineConflict(settings);
   if (conflict !== null) throw new ConfigError(conflict);
   if (!settings.print_config) await preflight(settings, cwd);
-  return { action: "run", settings, hooks: file.hooks };
+  return { action: "run", settings, hooks };
 }

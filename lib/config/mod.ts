@@ -17,7 +17,7 @@ export {
 } from "./define.ts";
 export { loadConfigFile, type LoadedConfig } from "./file.ts";
 export { printConfig, renderHelp, renderSettingsDoc } from "./help.ts";
-export { type CliResult, loadSettings, VERSION } from "./load.ts";
+export { type CliResult, loadSettings, resolveCtlSocket, VERSION } from "./load.ts";
 export { preflight, resolveBindHost } from "./preflight.ts";
 export {
   defaultOf,

@@ -59,23 +59,59 @@ function checkLogFile(flag: string, path: string, base: string): void {
   }
 }
 
+/**
+ * Why `dir` is not a directory (with `writable`, one this process can create entries in): "not a
+ * directory", "no such directory" or the OS's reason; null when it is.
+ */
+function directoryProblem(dir: string, writable: boolean): string | null {
+  try {
+    if (!Deno.statSync(dir).isDirectory) return "not a directory";
+    if (writable) Deno.removeSync(Deno.makeTempDirSync({ dir, prefix: "denocorn-check-" }));
+    return null;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound ? "no such directory" : reason(e);
+  }
+}
+
 /** Checks that `path` is a directory (with `writable`, one this process can create entries in). */
 function checkDirectory(flag: string, path: string, base: string, writable: boolean): void {
+  const why = directoryProblem(resolve(base, path), writable);
+  if (why !== null) throw new ConfigError(`Cannot use ${flag} "${path}": ${why}`);
+}
+
+/**
+ * Checks the file `path` the arbiter will create (`--pid`, `--ctl-socket`): its directory exists
+ * and takes new entries, and with `socket`, nothing but a stale socket is in the way (a control
+ * socket never replaces another kind of file, as `-b unix:` does not).
+ */
+function checkNewFile(flag: string, path: string, base: string, socket: boolean): void {
   const full = resolve(base, path);
+  const dir = dirname(full);
   const fail = (why: string) => new ConfigError(`Cannot use ${flag} "${path}": ${why}`);
+  const why = directoryProblem(dir, true);
+  if (why === "no such directory") {
+    throw fail(`directory "${dir}" does not exist (create it, or choose another path)`);
+  }
+  if (why !== null) throw fail(`directory "${dir}": ${why}`);
+  if (!socket) return;
+  let st;
   try {
-    if (!Deno.statSync(full).isDirectory) throw fail("not a directory");
-    if (writable) Deno.removeSync(Deno.makeTempDirSync({ dir: full, prefix: "denocorn-check-" }));
-  } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    throw fail(e instanceof Deno.errors.NotFound ? "no such directory" : reason(e));
+    st = Deno.lstatSync(full);
+  } catch {
+    return; // nothing there yet
+  }
+  if (!st.isSocket) {
+    const what = st.isFile ? "a regular file" : st.isDirectory ? "a directory" : "not a socket";
+    throw fail(`it is ${what}, which a socket never replaces (remove it, or choose another path)`);
   }
 }
 
 /**
  * Checks what the server will need from the machine: `--chdir` and `--worker-tmp-dir` are
- * directories, the log files can be opened, every `--bind` host resolves. Relative paths are
- * taken from `--chdir` (or `cwd`), as the server will. Throws ConfigError.
+ * directories, the directories of `--pid` and `--ctl-socket` take new files (and nothing but a
+ * stale socket sits at the socket's path), the log files can be opened, every `--bind` host
+ * resolves. Relative paths are taken from `--chdir` (or `cwd`), as the server will. Throws
+ * ConfigError.
  */
 export async function preflight(settings: Settings, cwd: string): Promise<void> {
   if (settings.chdir !== null) checkDirectory("--chdir", settings.chdir, cwd, false);
@@ -83,6 +119,8 @@ export async function preflight(settings: Settings, cwd: string): Promise<void> 
   if (settings.worker_tmp_dir !== null) {
     checkDirectory("--worker-tmp-dir", settings.worker_tmp_dir, base, true);
   }
+  if (settings.pidfile !== null) checkNewFile("--pid", settings.pidfile, base, false);
+  if (settings.ctl_socket !== null) checkNewFile("--ctl-socket", settings.ctl_socket, base, true);
   checkLogFile("--error-logfile", settings.errorlog, base);
   if (settings.accesslog !== null) checkLogFile("--access-logfile", settings.accesslog, base);
   for (const bind of settings.bind) {

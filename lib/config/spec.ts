@@ -48,8 +48,8 @@ export interface BaseSpec {
 export interface NumberSpec extends BaseSpec {
   /** How the number is read. */
   readonly type: "int" | "float" | "octal";
-  /** The value when nothing sets it. */
-  readonly default: number;
+  /** The value when nothing sets it; null: unset (a config file may also set null). */
+  readonly default: number | null;
 }
 
 /** A flag without a value; false unless given. */

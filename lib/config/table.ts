@@ -235,7 +235,10 @@ export const SETTINGS = [
     section: "Debugging",
     flags: ["--check-config"],
     type: "bool",
-    help: "Check the configuration and that the app loads, then exit.",
+    help: "Check the configuration, bind each `--bind` address and close it at once, load the " +
+      "app as a worker would, then exit: 0 when all is well, 2 for a bad setting or an address " +
+      "that cannot be bound (in use: run it before the server starts, or with other addresses), " +
+      "1 when the app does not load. gunicorn's `--check-config` only loads the app.",
   },
   {
     name: "print_config",
@@ -306,9 +309,13 @@ export const SETTINGS = [
     section: "Server mechanics",
     flags: ["-m", "--umask"],
     type: "octal",
-    default: 0,
+    default: null,
     validate: "umask",
-    help: "The file mode creation mask: octal (`0o22`, `022`) or decimal (`18`).",
+    help: "The file mode creation mask of the arbiter and workers (and so of the app's files and " +
+      "`unix:` sockets): octal (`0o22`, `022`) or decimal (`18`). Unset, the mask denocorn was " +
+      "started with stays (systemd's default is `022`). gunicorn's default is `0`, applied " +
+      "only while it binds unix sockets and creates its heartbeat files; denocorn's mask holds " +
+      "for the whole process, so `--umask 0` would make files the app creates 0666.",
   },
   {
     name: "forwarded_allow_ips",
@@ -419,16 +426,17 @@ export type SettingValues = Partial<Record<SettingName, SettingValue>>;
 
 /**
  * The effective settings: one field per row of {@link SETTINGS}, named by the row's `name` and
- * typed by its `type` (`int`, `float` and `octal` are numbers, `list` is `string[]`, `nullable
- * string` is `string | null`, `choices` narrow a string to them). Every field is present. What a
+ * typed by its `type` (`int`, `float` and `octal` are numbers, or null when that is the default,
+ * `list` is `string[]`, `nullable string` is `string | null`, `choices` narrow a string to them). Every field is present. What a
  * field means is its row's `help`, rendered in docs/settings.md and `--help`.
  *
  * Derived, not declared: TypeScript cannot turn a row's help string into a field's doc comment,
  * and declaring the fields again is the drift the table exists to prevent.
  */
 export type Settings = {
-  [R in typeof SETTINGS[number] as R["name"]]: R extends { type: "int" | "float" | "octal" }
-    ? number
+  [R in typeof SETTINGS[number] as R["name"]]: R extends { type: "octal"; default: null }
+    ? number | null
+    : R extends { type: "int" | "float" | "octal" } ? number
     : R extends { type: "bool" } ? boolean
     : R extends { type: "list" } ? string[]
     : R extends { choices: readonly (infer C)[] } ? C

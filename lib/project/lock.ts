@@ -63,6 +63,22 @@ export function mergeLock(appText: string | null): string {
   return JSON.stringify(out, null, 2) + "\n";
 }
 
+/**
+ * How the log names a project's lock: `, lock PATH` (with ` (frozen)`) when the file exists, `, no
+ * lock` when the project turns locking off, nothing when there is no project or no lock file yet
+ * (Deno would create one; the workers' private copy starts from denocorn's entries only).
+ */
+export function describeLock(project: DenoProject): string {
+  if (project.root === null) return "";
+  if (project.lock === null) return ", no lock";
+  try {
+    Deno.statSync(project.lock);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return "";
+  }
+  return `, lock ${project.lock}${project.frozen ? " (frozen)" : ""}`;
+}
+
 function readIfPresent(path: string): string | null {
   try {
     return Deno.readTextFileSync(path);

@@ -67,7 +67,7 @@ export class WorkerBase {
       boot = readWorkerEnv(env);
       const s = boot.settings;
       await setupLogging(s);
-      sys.umask(s.umask);
+      if (s.umask !== null) sys.umask(s.umask);
       dropPrivileges(s);
       sys.setParentDeathSignal("SIGTERM"); // after dropPrivileges, which would clear it
       hooks = await loadHooks(s.config);

@@ -33,12 +33,23 @@ Deno.test("ctlCommand() refuses a scale that is not a whole number up to the max
   const t = target();
   assertEquals(ctlCommand("scale", ["8"], t), "scaling to 8");
   const e = assertThrows(() => ctlCommand("scale", ["9"], t), RangeError);
-  assertEquals(e.message, 'Cannot scale to "9": expected a number from 0 to 8');
+  assertEquals(e.message, 'Cannot scale to "9": expected a number from 1 to 8');
   t.calls.length = 0;
-  for (const bad of [[], ["-1"], ["two"], ["1.5"], ["1e9"]]) {
+  for (const bad of [[], ["-1"], ["two"], ["1.5"], ["1e9"], ["00"]]) {
     assertThrows(() => ctlCommand("scale", bad, t), RangeError, "Cannot scale to");
   }
   assertEquals(t.calls, []);
+});
+
+Deno.test("ctlCommand() refuses scale 0, as TTOU stops at one worker", () => {
+  const t = target();
+  const e = assertThrows(() => ctlCommand("scale", ["0"], t), RangeError);
+  assertEquals(
+    e.message,
+    'Cannot scale to "0": expected a number from 1 to 8 (WINCH stops every worker)',
+  );
+  assertEquals(ctlCommand("scale", ["1"], t), "scaling to 1");
+  assertEquals(t.calls, ["scale 1"]);
 });
 
 Deno.test("ctlCommand() names every command when it does not know one", () => {

@@ -1,7 +1,8 @@
 /** `denocorn ctl workers` against the real server: live request counts and worker states. */
 
-import { assert, assertEquals } from "../_assert.ts";
-import { runCli, startServer } from "../integration/harness.ts";
+import { assert, assertEquals, assertThrows } from "../_assert.ts";
+import { checkCtlPath, CtlPathError } from "../../lib/arbiter/ctl.ts";
+import { REPO_ROOT, runCli, startServer } from "../integration/harness.ts";
 import { sleep } from "../integration/load.ts";
 
 const APP = "tests/integration/apps/probe.ts:app";
@@ -55,6 +56,42 @@ Deno.test("ctl workers shows each worker's live request count and its state", as
     assert(rows.some((w) => w.pid !== first && w.state !== "retiring"), JSON.stringify(rows));
     assertEquals(await slow, "slow done\n");
     await until(ctl, (r) => r.length === 1 && r[0]!.pid !== first && r[0]!.state === "serving");
+  } finally {
+    assertEquals((await s.stop()).code, 0);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("checkCtlPath() refuses a path that holds a file other than a socket", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(`${dir}/data`, "");
+    assertThrows(() => checkCtlPath(`${dir}/data`), CtlPathError, "not a socket");
+    checkCtlPath(`${dir}/new.sock`);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("ctl finds ctl_socket in the config file, as the server does", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/denocorn.config.ts`, 'export default { ctl_socket: "c.sock" };');
+  await Deno.writeTextFile(`${dir}/abs.ts`, `export default { ctl_socket: "${dir}/c.sock" };`);
+  await Deno.writeTextFile(`${dir}/broken.ts`, "export default { ctl_socket: 1 };");
+  // Started in `dir`: ./denocorn.config.ts is read, and its relative path is taken from there.
+  const s = await startServer([`${REPO_ROOT}examples/hello.ts:app`], { cwd: dir });
+  try {
+    await s.waitFor(/Booting worker/);
+    for (const [args, cwd] of [[[], dir], [["-c", `${dir}/abs.ts`], REPO_ROOT]] as const) {
+      const out = await runCli(["ctl", ...args, "status"], { cwd });
+      assertEquals(out.code, 0, out.stderr);
+      assertEquals(JSON.parse(out.stdout).pid, s.pid);
+    }
+    const broken = await runCli(["ctl", "-c", `${dir}/broken.ts`, "status"]);
+    assertEquals([broken.code, broken.stderr.trim().split("\n").length], [2, 1], broken.stderr);
+    const none = await runCli(["ctl", "status"], { cwd: REPO_ROOT });
+    assertEquals(none.code, 2);
+    assert(none.stderr.startsWith("Error: No control socket: pass --ctl-socket PATH, or -c"));
   } finally {
     assertEquals((await s.stop()).code, 0);
     await Deno.remove(dir, { recursive: true });

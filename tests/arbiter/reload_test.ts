@@ -76,3 +76,33 @@ Deno.test("Arbiter HUP with an app that no longer loads keeps the old workers un
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Arbiter HUP with a config file that no longer loads changes nothing until fixed", async () => {
+  const dir = await Deno.makeTempDir();
+  const config = `${dir}/denocorn.config.ts`;
+  await Deno.writeTextFile(`${dir}/app.ts`, GOOD("v1"));
+  await Deno.writeTextFile(config, "export default { workers: 1 };\n");
+  const s = await startServer([`${dir}/app.ts`], { cwd: dir });
+  try {
+    await until(s.url, "v1");
+    await Deno.writeTextFile(`${dir}/app.ts`, GOOD("v2"));
+    await Deno.writeTextFile(config, "export default { workers: 1 ;\n");
+    s.signal("SIGHUP");
+    const error = await s.waitFor(/Cannot reload the configuration/);
+    assertEquals(await body(s.url), "v1", "the old worker serves");
+    await Deno.writeTextFile(config, "export default { workers: 1 };\n");
+    s.signal("SIGHUP");
+    await until(s.url, "v2");
+    const after = s.lines.slice(s.lines.indexOf(error));
+    const between = after.slice(0, after.findIndex((l) => l.includes("Hang up")));
+    assertEquals(
+      between.filter((l) => /Booting worker|failed to boot/.test(l)),
+      [],
+      between.join("\n"),
+    );
+    assert(error.includes("nothing changed"), error);
+  } finally {
+    assertEquals((await s.stop()).code, 0);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -37,7 +37,7 @@ Deno.test("loadSettings() fills every setting with its default", async () => {
   assertEquals(s.forwarded_allow_ips, ["127.0.0.1", "::1"]);
   assertEquals(s.accesslog, null);
   assertEquals(s.errorlog, "-");
-  assertEquals(s.umask, 0);
+  assertEquals(s.umask, null, "unset: the inherited umask stays");
   assertEquals(s.config, null);
   assertEquals(s.app, "app:x");
   assertEquals(s.access_log_format, '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"');

@@ -88,3 +88,43 @@ Deno.test("loadSettings() runs preflight() unless it only prints the settings", 
   assert(printed.action === "run");
   Deno.removeSync(dir, { recursive: true });
 });
+
+Deno.test("preflight() names --pid or --ctl-socket in a missing directory", async () => {
+  const dir = Deno.makeTempDirSync();
+  for (const [flag, name] of [["--pid", "pidfile"], ["--ctl-socket", "ctl_socket"]] as const) {
+    assertEquals(
+      await problem({ [name]: `${dir}/run/x` }, dir),
+      `Cannot use ${flag} "${dir}/run/x": directory "${dir}/run" does not exist (create it, or ` +
+        "choose another path)",
+    );
+    Deno.writeTextFileSync(`${dir}/file`, "");
+    assertEquals(
+      await problem({ chdir: dir, [name]: "file/x" }, dir),
+      `Cannot use ${flag} "file/x": directory "${dir}/file": not a directory`,
+      "relative paths are taken from --chdir",
+    );
+    await preflight({ ...await defaults(dir), [name]: "x" }, dir);
+  }
+  assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["file"], "nothing left behind");
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("preflight() refuses a --ctl-socket path that holds another kind of file", async () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(`${dir}/data`, "precious\n");
+  assertEquals(
+    await problem({ ctl_socket: `${dir}/data` }, dir),
+    `Cannot use --ctl-socket "${dir}/data": it is a regular file, which a socket never replaces ` +
+      "(remove it, or choose another path)",
+  );
+  Deno.mkdirSync(`${dir}/sub`);
+  assertEquals(
+    await problem({ ctl_socket: `${dir}/sub` }, dir),
+    `Cannot use --ctl-socket "${dir}/sub": it is a directory, which a socket never replaces ` +
+      "(remove it, or choose another path)",
+  );
+  Deno.listen({ transport: "unix", path: `${dir}/stale.sock` }).close();
+  await preflight({ ...await defaults(dir), ctl_socket: `${dir}/stale.sock` }, dir);
+  assertEquals(Deno.readTextFileSync(`${dir}/data`), "precious\n");
+  Deno.removeSync(dir, { recursive: true });
+});

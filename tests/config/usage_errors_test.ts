@@ -4,14 +4,23 @@
  */
 
 import { assertEquals } from "../_assert.ts";
-import { runCli } from "../integration/harness.ts";
+import { REPO_ROOT } from "../integration/harness.ts";
 
 const APP = "examples/hello.ts:app";
 
-/** Runs main.ts and returns its exit status and its stderr lines. */
+/**
+ * Runs main.ts and returns its exit status and its stderr lines; a server that starts instead
+ * (the failure these tests guard against) is stopped with TERM after 20 seconds.
+ */
 async function usage(args: string[]): Promise<{ code: number; lines: string[] }> {
-  const { code, stderr } = await runCli([APP, ...args]);
-  return { code, lines: stderr.trimEnd().split("\n") };
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${REPO_ROOT}main.ts`, APP, ...args],
+    cwd: REPO_ROOT,
+    env: {},
+    stdin: "null",
+    signal: AbortSignal.timeout(20_000),
+  }).output();
+  return { code: out.code, lines: new TextDecoder().decode(out.stderr).trimEnd().split("\n") };
 }
 
 Deno.test("main.ts -b with a host that does not resolve names --bind and the fix", async () => {
@@ -60,4 +69,38 @@ Deno.test("main.ts with a missing --worker-tmp-dir names the path", async () => 
     code: 2,
     lines: [`Error: Cannot use --worker-tmp-dir "${dir}": no such directory`],
   });
+});
+
+Deno.test("main.ts with --pid or --ctl-socket in a missing directory exits 2 before binding", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    for (const flag of ["--pid", "--ctl-socket"]) {
+      assertEquals(await usage(["-b", "127.0.0.1:0", flag, `${dir}/gone/x`]), {
+        code: 2,
+        lines: [
+          `Error: Cannot use ${flag} "${dir}/gone/x": directory "${dir}/gone" does not exist ` +
+          "(create it, or choose another path)",
+        ],
+      });
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("main.ts --ctl-socket refuses to replace a regular file, as -b unix: does", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(`${dir}/data`, "precious\n");
+    assertEquals(await usage(["-b", "127.0.0.1:0", "--ctl-socket", `${dir}/data`]), {
+      code: 2,
+      lines: [
+        `Error: Cannot use --ctl-socket "${dir}/data": it is a regular file, which a socket never ` +
+        "replaces (remove it, or choose another path)",
+      ],
+    });
+    assertEquals(Deno.readTextFileSync(`${dir}/data`), "precious\n");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

@@ -181,9 +181,15 @@ Deno.test("denocorn serves a listening socket it inherits as --bind fd://N", asy
 });
 
 Deno.test("denocorn --check-config and --print-config read the config file", async () => {
-  const ok = await runCli(["--check-config", "-c", "tests/integration/apps/hooks.config.ts", APP]);
+  const config = "tests/integration/apps/hooks.config.ts";
+  const ok = await runCli(["--check-config", "-b", "127.0.0.1:0", "-c", config, APP]);
   assertEquals(ok.code, 0, ok.stderr);
-  const bad = await runCli(["--check-config", "tests/integration/apps/missing.ts:app"]);
+  const bad = await runCli([
+    "--check-config",
+    "-b",
+    "127.0.0.1:0",
+    "tests/integration/apps/missing.ts:app",
+  ]);
   assertEquals(bad.code, 1);
   assertStringIncludes(bad.stderr, "missing");
   const printed = await runCli([

@@ -164,8 +164,8 @@ Deno.test("denocorn writes --pid as a new 0644 file and never follows a planted 
     await Deno.writeTextFile(`${dir}/${victim}`, "secret\n");
     await Deno.symlink(`${dir}/${victim}`, link!);
   }
-  // The default --umask is 0, so a file created with the default mode would be 0666.
-  const server = await startServer([APP, "-p", pidfile]);
+  // Under --umask 0, a file created with the default mode would be 0666.
+  const server = await startServer([APP, "-p", pidfile, "-m", "0"]);
   try {
     await server.waitFor(/Booting worker/); // the arbiter handles TERM from here on
     assertEquals(await Deno.readTextFile(`${dir}/victim1`), "secret\n");
@@ -255,7 +255,7 @@ Deno.test("ctlCommand() bounds scale to the most workers and relays reopen", () 
   assertEquals(ctlCommand("scale", [String(MAX_WORKERS)], target), `scaling to ${MAX_WORKERS}`);
   for (const bad of [String(MAX_WORKERS + 1), "100000", "-1", "1e3", "0x10", "", "two"]) {
     const e = assertThrows(() => ctlCommand("scale", [bad], target), RangeError);
-    assertStringIncludes(e.message, `expected a number from 0 to ${MAX_WORKERS}`);
+    assertStringIncludes(e.message, `expected a number from 1 to ${MAX_WORKERS}`);
   }
   assertEquals(ctlCommand("reopen", [], target), "reopening log files");
   assertEquals(asked, [MAX_WORKERS, "reopen"]);

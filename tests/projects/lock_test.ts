@@ -1,6 +1,7 @@
 /** @module Tests for lib/project/lock.ts: the worker's private lock, the app's lock untouched. */
 
 import { assert, assertEquals } from "../_assert.ts";
+import { describeProject } from "../../lib/arbiter/spawn.ts";
 import { NO_PROJECT } from "../../lib/project/find.ts";
 import {
   LOCK_VERSION,
@@ -64,6 +65,23 @@ Deno.test("writeWorkerLock() writes a merged copy and leaves the app's lock file
     assert("npm:@logtape/logtape@^2.4.2" in copy.specifiers && "npm:hono@4" in copy.specifiers);
     assertEquals(await Deno.readTextFile(appLock), text);
     assertEquals(writeWorkerLock({ ...project, lock: null }, dir, "off"), null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("describeProject() names the lock file only when it exists", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denocorn_lock_" });
+  try {
+    const config = `${dir}/deno.json`;
+    const lock = `${dir}/deno.lock`;
+    const project = { ...NO_PROJECT, config, root: dir, lock };
+    assertEquals(describeProject(project), config, "no deno.lock yet: none is named");
+    await Deno.writeTextFile(lock, '{ "version": "5" }\n');
+    assertEquals(describeProject(project), `${config}, lock ${lock}`);
+    assertEquals(describeProject({ ...project, frozen: true }), `${config}, lock ${lock} (frozen)`);
+    assertEquals(describeProject({ ...project, lock: null }), `${config}, no lock`);
+    assertEquals(describeProject(NO_PROJECT), "no Deno config");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

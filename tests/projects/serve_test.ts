@@ -127,7 +127,8 @@ Deno.test("denocorn --deno-config names a missing file on one line and exits 2",
 });
 
 Deno.test("denocorn --check-config loads the app under the project's deno.json", async () => {
-  const out = await run(["run", "-A", MAIN, "--check-config", "main:app"], { cwd: `${APPS}/hono` });
+  const args = ["run", "-A", MAIN, "--check-config", "-b", "127.0.0.1:0", "main:app"];
+  const out = await run(args, { cwd: `${APPS}/hono` });
   assertEquals(out.code, 0, out.stderr);
 });
 
