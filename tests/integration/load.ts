@@ -164,12 +164,12 @@ export interface Clients {
 
 /**
  * Runs request loops against `port` while `during` runs, then stops them and reports. A number
- * means that many one-request-per-connection clients.
+ * means that many one-request-per-connection clients. `during` sees the result as it grows.
  */
 export async function holdLoad(
   port: number,
   clients: number | Clients,
-  during: () => Promise<void>,
+  during: (live: LoadResult) => Promise<void>,
 ): Promise<LoadResult> {
   const { close = 0, keepAlive = 0 } = typeof clients === "number" ? { close: clients } : clients;
   const result: LoadResult = { ok: 0, failures: [], pids: new Set(), reused: 0 };
@@ -189,7 +189,7 @@ export async function holdLoad(
     ...Array.from({ length: keepAlive }, () => keepAliveLoop(port, result, () => running)),
   ];
   try {
-    await during();
+    await during(result);
   } finally {
     running = false;
     await Promise.all(loops);
