@@ -12,6 +12,7 @@ import * as sys from "../sys/mod.ts";
 import { readWorkerEnv, type WorkerBoot } from "./env.ts";
 import { type Beat, HeartbeatWriter } from "../heartbeat.ts";
 import { getHeapStatistics } from "node:v8";
+import { releaseListeners } from "./release.ts";
 
 /** How a worker's loop stops: "graceful" finishes the request in hand, "quick" exits now. */
 export type StopMode = "graceful" | "quick";
@@ -37,6 +38,7 @@ export class WorkerBase {
   #wakeW: number;
   #heart: HeartbeatWriter;
   #onStop: Array<(mode: StopMode) => void> = [];
+  #released = false;
 
   private constructor(boot: WorkerBoot, app: FetchHandler, hooks: Hooks) {
     this.boot = boot;
@@ -93,7 +95,10 @@ export class WorkerBase {
     }
     Deno.removeSignalListener("SIGTERM", onTerm);
     for (const s of ["SIGINT", "SIGQUIT"] as const) Deno.removeSignalListener(s, onQuit);
-    if (early !== null) w.#stop(early);
+    if (early !== null) {
+      w.#stop(early);
+      w.boot.fds = []; // the loop has not started: it never looks at the released numbers
+    }
     w.notify(true);
     return w;
   }
@@ -136,16 +141,30 @@ export class WorkerBase {
 
   #stop(mode: StopMode): void {
     this.alive = false;
+    this.#releaseListeners();
     sys.wake(this.#wakeW);
     this.notify(true); // "stopping": the arbiter times the drain against --graceful-timeout
     for (const fn of this.#onStop) fn(mode);
     if (mode === "quick") Deno.exit(0);
   }
 
+  /**
+   * TERM, INT, QUIT: this worker's copies of the listening sockets go before it drains, so that
+   * once the arbiter's and every worker's are gone new connections are refused at once (see
+   * release.ts). Harmless when only this worker stops (HUP, TTOU): the arbiter keeps its copy.
+   */
+  #releaseListeners(): void {
+    if (this.#released) return;
+    this.#released = true;
+    releaseListeners(this.boot.fds);
+  }
+
   #installSignals(): void {
     Deno.addSignalListener("SIGTERM", () => this.#stop("graceful"));
-    const quick = () =>
+    const quick = () => {
+      this.#releaseListeners(); // before worker_int, which may take its time
       void runHook(this.hooks, "worker_int", this).finally(() => this.#stop("quick"));
+    };
     Deno.addSignalListener("SIGINT", quick);
     Deno.addSignalListener("SIGQUIT", quick);
     // Not USR1: every denocorn process ignores it (sys.ignoreInspectorSignal).

@@ -1,0 +1,34 @@
+/**
+ * @module A test app for start and stop: `/hold?gate=PATH` answers once the file PATH exists
+ * (and says on stderr that it holds a request); with `FAIL_BOOT_IF=PATH` in the environment, a
+ * worker that imports this module while PATH exists prints a cause and exits 1 before it boots.
+ */
+
+const te = new TextEncoder();
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const failIf = Deno.env.get("FAIL_BOOT_IF");
+if (failIf !== undefined && exists(failIf)) {
+  Deno.stderr.writeSync(te.encode(`Cannot start the app: ${failIf} exists\n`));
+  Deno.exit(1);
+}
+
+/** The fetch handler the lifecycle tests load as `tests/integration/apps/lifecycle.ts:app`. */
+export async function app(req: Request): Promise<Response> {
+  const url = new URL(req.url);
+  if (url.pathname === "/hold") {
+    const gate = url.searchParams.get("gate") ?? "";
+    Deno.stderr.writeSync(te.encode(`holding a request (pid ${Deno.pid})\n`));
+    while (!exists(gate)) await new Promise((r) => setTimeout(r, 20));
+    return new Response("held\n");
+  }
+  return new Response(String(Deno.pid));
+}
