@@ -13,6 +13,7 @@ import { readWorkerEnv, type WorkerBoot } from "./env.ts";
 import { type Beat, HeartbeatWriter } from "../heartbeat.ts";
 import { getHeapStatistics } from "node:v8";
 import { releaseListeners } from "./release.ts";
+import { restoreStderr } from "./boot_stderr.ts";
 
 /** How a worker's loop stops: "graceful" finishes the request in hand, "quick" exits now. */
 export type StopMode = "graceful" | "quick";
@@ -93,6 +94,7 @@ export class WorkerBase {
       log.error("Exception in post_worker_init hook", e);
       Deno.exit(WORKER_BOOT_ERROR);
     }
+    restoreStderr(env); // booted: stderr is the arbiter's again, no longer its pipe
     Deno.removeSignalListener("SIGTERM", onTerm);
     for (const s of ["SIGINT", "SIGQUIT"] as const) Deno.removeSignalListener(s, onQuit);
     if (early !== null) {

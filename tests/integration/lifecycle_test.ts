@@ -1,10 +1,12 @@
 /**
- * Start and stop against the real server: TERM refuses new connections at once while the requests
- * in hand finish (docs/signals.md).
+ * Start and stop against the real server: workers that die before booting stop the server (exit 3,
+ * with the cause) or back off once it was healthy; TERM refuses new connections at once while the
+ * requests in hand finish (docs/signals.md).
  */
 
 import { assert, assertEquals } from "../_assert.ts";
-import { startServer } from "./harness.ts";
+import { decodeBeat } from "../../lib/heartbeat.ts";
+import { alive, type Server, startServer } from "./harness.ts";
 import { sleep } from "./load.ts";
 
 const APP = "tests/integration/apps/lifecycle.ts:app";
@@ -57,3 +59,94 @@ for (const [name, args] of CLASSES) {
     }
   });
 }
+
+/** Waits for the arbiter to stop by itself (a storm of respawns never does). */
+async function halted(s: Server): Promise<number> {
+  await s.waitFor(/Shutting down: Master/, 20_000);
+  return (await s.status).code;
+}
+
+Deno.test("A worker that exits at import stops the server with exit 3, the cause, a few boots", async () => {
+  const dir = await Deno.makeTempDir();
+  const marker = `${dir}/broken`;
+  await Deno.writeTextFile(marker, "");
+  const s = await startServer([APP, "-w", "2"], { env: { FAIL_BOOT_IF: marker } });
+  try {
+    assertEquals(await halted(s), 3);
+    const reason = s.lines.find((l) => l.includes("Reason:")) ?? "";
+    assert(
+      reason.endsWith(`before their first heartbeat: Cannot start the app: ${marker} exists`),
+      reason,
+    );
+    assert(s.workerPids().length < 20, `${s.workerPids().length} boots`);
+  } finally {
+    await s.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("A frozen lock without the app's entries stops the server with exit 3 and Deno's error", async () => {
+  // The README's Hono project before `deno install`: no deno.lock yet, and the lock frozen.
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${dir}/deno.json`,
+    `{ "imports": { "hono": "npm:hono@^4" }, "lock": { "frozen": true } }\n`,
+  );
+  await Deno.writeTextFile(
+    `${dir}/main.ts`,
+    `import { Hono } from "hono";\nexport const app = new Hono().get("/", (c) => c.text("hi"));\n`,
+  );
+  const s = await startServer(["main:app", "-w", "2"], { cwd: dir });
+  try {
+    assertEquals(await halted(s), 3);
+    const reason = s.lines.find((l) => l.includes("Reason:")) ?? "";
+    // Offline, Deno's error is about the download instead; it is still the line that names it.
+    assert(/before their first heartbeat: error: /.test(reason), reason);
+    assert(s.workerPids().length < 20, `${s.workerPids().length} boots`);
+  } finally {
+    await s.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function bootedBeats(dir: string, n: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const hb = [...Deno.readDirSync(dir)].find((e) => !e.name.startsWith("denocorn-lock-"));
+    const files = hb === undefined ? [] : [...Deno.readDirSync(`${dir}/${hb.name}`)];
+    const booted = files.filter((f) =>
+      decodeBeat(Deno.readTextFileSync(`${dir}/${hb!.name}/${f.name}`)) !== null
+    );
+    if (booted.length >= n) return;
+    await sleep(20);
+  }
+  throw new Error(`${n} workers did not boot`);
+}
+
+Deno.test("Once healthy, replacements that fail to boot back off and the other worker serves", async () => {
+  const dir = await Deno.makeTempDir();
+  const marker = `${dir}/broken`;
+  const s = await startServer([APP, "-w", "2", "--worker-tmp-dir", dir], {
+    env: { FAIL_BOOT_IF: marker },
+  });
+  try {
+    await bootedBeats(dir, 2);
+    const victim = Number(await (await fetch(s.url, { headers: { connection: "close" } })).text());
+    await Deno.writeTextFile(marker, "");
+    Deno.kill(victim, "SIGKILL");
+    await s.waitFor(/before it booted: Cannot start the app: .* exists; next worker in 1s/);
+    await s.waitFor(/before it booted: Cannot start the app: .* exists; next worker in 2s/);
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(s.url, { headers: { connection: "close" } });
+      assertEquals(res.status, 200);
+      assert(Number(await res.text()) !== victim, "the other worker serves");
+    }
+    assert(alive(s.pid), "the arbiter keeps running");
+    await Deno.remove(marker);
+    const failures = s.lines.filter((l) => l.includes("before it booted")).length;
+    assert(failures <= 3, `${failures} failed boots in about 3 s`);
+    assertEquals((await s.stop()).code, 0);
+  } finally {
+    await s.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
