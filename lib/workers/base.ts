@@ -68,6 +68,9 @@ export class WorkerBase {
     let hooks: Hooks;
     try {
       boot = readWorkerEnv(env);
+      // Processes the app starts must not hold the listeners (they would keep them listening
+      // after a stop, see #releaseListeners).
+      for (const fd of boot.fds) sys.setInheritable(fd, false);
       const s = boot.settings;
       await setupLogging(s);
       sys.umask(s.umask);

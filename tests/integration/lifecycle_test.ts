@@ -60,6 +60,23 @@ for (const [name, args] of CLASSES) {
   });
 }
 
+Deno.test("TERM: a process the app started does not keep the listening socket open", async () => {
+  const s = await startServer([APP, "-w", "1"], { env: { SPAWN_AT_IMPORT: "1" } });
+  try {
+    await s.waitFor(/started a subprocess with pid \d+/);
+    await fetch(s.url).then((r) => r.text()); // booted
+    s.signal("SIGTERM");
+    assertEquals((await s.exited).code, 0); // the subprocess keeps the output pipes open
+    assert(await refusedWithin(s.port, 5000), "a connect after TERM is refused");
+  } finally {
+    for (const l of s.lines) {
+      const pid = l.match(/started a subprocess with pid (\d+)/)?.[1];
+      if (pid !== undefined && alive(Number(pid))) Deno.kill(Number(pid), "SIGKILL");
+    }
+    await s.stop();
+  }
+});
+
 /** Waits for the arbiter to stop by itself (a storm of respawns never does). */
 async function halted(s: Server): Promise<number> {
   await s.waitFor(/Shutting down: Master/, 20_000);

@@ -1,7 +1,8 @@
 /**
  * @module A test app for start and stop: `/hold?gate=PATH` answers once the file PATH exists
  * (and says on stderr that it holds a request); with `FAIL_BOOT_IF=PATH` in the environment, a
- * worker that imports this module while PATH exists prints a cause and exits 1 before it boots.
+ * worker that imports this module while PATH exists prints a cause and exits 1 before it boots;
+ * with `SPAWN_AT_IMPORT=1`, each worker starts a `sleep 60` as it imports it and prints its pid.
  */
 
 const te = new TextEncoder();
@@ -19,6 +20,12 @@ const failIf = Deno.env.get("FAIL_BOOT_IF");
 if (failIf !== undefined && exists(failIf)) {
   Deno.stderr.writeSync(te.encode(`Cannot start the app: ${failIf} exists\n`));
   Deno.exit(1);
+}
+
+if (Deno.env.get("SPAWN_AT_IMPORT") === "1") {
+  const child = new Deno.Command("sleep", { args: ["60"], stdout: "null", stderr: "null" }).spawn();
+  child.unref();
+  Deno.stderr.writeSync(te.encode(`started a subprocess with pid ${child.pid}\n`));
 }
 
 /** The fetch handler the lifecycle tests load as `tests/integration/apps/lifecycle.ts:app`. */
