@@ -60,11 +60,20 @@ export class WorkerBase {
   static async start(env: Record<string, string | undefined>): Promise<WorkerBase> {
     // A stop signal while the app is still loading is remembered, not fatal (the default action).
     let early: StopMode | null = null;
-    const onTerm = () => early ??= "graceful";
-    const onQuit = () => early = "quick";
+    let boot: WorkerBoot | null = null;
+    // The listening sockets are let go of at once, as by a running worker (#releaseListeners);
+    // emptied, the list leaves the loop nothing to look at once the app has loaded.
+    const release = () => void (boot !== null && releaseListeners(boot.fds.splice(0)));
+    const onTerm = () => {
+      early ??= "graceful";
+      release();
+    };
+    const onQuit = () => {
+      early = "quick";
+      release();
+    };
     Deno.addSignalListener("SIGTERM", onTerm);
     for (const s of ["SIGINT", "SIGQUIT"] as const) Deno.addSignalListener(s, onQuit);
-    let boot: WorkerBoot;
     let hooks: Hooks;
     try {
       boot = readWorkerEnv(env);
@@ -100,10 +109,7 @@ export class WorkerBase {
     restoreStderr(env); // booted: stderr is the arbiter's again, no longer its pipe
     Deno.removeSignalListener("SIGTERM", onTerm);
     for (const s of ["SIGINT", "SIGQUIT"] as const) Deno.removeSignalListener(s, onQuit);
-    if (early !== null) {
-      w.#stop(early);
-      w.boot.fds = []; // the loop has not started: it never looks at the released numbers
-    }
+    if (early !== null) w.#stop(early);
     w.notify(true);
     return w;
   }

@@ -77,6 +77,26 @@ Deno.test("TERM: a process the app started does not keep the listening socket op
   }
 });
 
+Deno.test("TERM while the worker still loads its app: refused at once, the worker exits once loaded", async () => {
+  const dir = await Deno.makeTempDir();
+  const gate = `${dir}/gate`;
+  const s = await startServer([APP, "-w", "1"], { env: { IMPORT_GATE: gate } });
+  try {
+    const line = await s.waitFor(/importing the app \(pid \d+\)/);
+    const worker = Number(line.match(/pid (\d+)/)![1]);
+    s.signal("SIGTERM");
+    await s.waitFor(/Shutting down: Master/);
+    assert(await refusedWithin(s.port, 5000), "a connect after TERM is refused");
+    assert(alive(worker), "refused while the worker is still loading its app");
+    await Deno.writeTextFile(gate, "");
+    assertEquals((await s.status).code, 0);
+  } finally {
+    await Deno.writeTextFile(gate, "");
+    await s.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** Waits for the arbiter to stop by itself (a storm of respawns never does). */
 async function halted(s: Server): Promise<number> {
   await s.waitFor(/Shutting down: Master/, 20_000);
