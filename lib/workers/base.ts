@@ -39,7 +39,6 @@ export class WorkerBase {
   #wakeW: number;
   #heart: HeartbeatWriter;
   #onStop: Array<(mode: StopMode) => void> = [];
-  #released = false;
 
   private constructor(boot: WorkerBoot, app: FetchHandler, hooks: Hooks) {
     this.boot = boot;
@@ -61,9 +60,8 @@ export class WorkerBase {
     // A stop signal while the app is still loading is remembered, not fatal (the default action).
     let early: StopMode | null = null;
     let boot: WorkerBoot | null = null;
-    // The listening sockets are let go of at once, as by a running worker (#releaseListeners);
-    // emptied, the list leaves the loop nothing to look at once the app has loaded.
-    const release = () => void (boot !== null && releaseListeners(boot.fds.splice(0)));
+    // The listening sockets are let go of at once, as by a running worker (#releaseListeners).
+    const release = () => boot !== null && releaseListeners(boot.fds);
     const onTerm = () => {
       early ??= "graceful";
       release();
@@ -165,8 +163,6 @@ export class WorkerBase {
    * release.ts). Harmless when only this worker stops (HUP, TTOU): the arbiter keeps its copy.
    */
   #releaseListeners(): void {
-    if (this.#released) return;
-    this.#released = true;
     releaseListeners(this.boot.fds);
   }
 

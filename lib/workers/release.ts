@@ -13,10 +13,13 @@ import { log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
 
 /**
- * Makes every fd of `fds` refer to an unreachable listening socket instead of the shared one.
- * On failure (no temporary directory) the worker keeps them, as before, and says so once.
+ * Makes every fd of `fds` refer to an unreachable listening socket instead of the shared one, and
+ * empties `fds` in place (the worker's list of listeners: a loop that reads it afresh sees none,
+ * and a second call does nothing). On failure (no temporary directory) the worker keeps the
+ * sockets, as before, and says so.
  */
-export function releaseListeners(fds: readonly number[]): void {
+export function releaseListeners(list: number[]): void {
+  const fds = list.splice(0);
   if (fds.length === 0) return;
   let dir: string | null = null;
   let inert = -1;

@@ -20,7 +20,9 @@ Deno.test("releaseListeners() closes the last copy of a listener and keeps its f
   assert(addr.transport === "tcp");
   try {
     assertEquals(await refused(addr.port), false);
-    releaseListeners([fd]);
+    const list = [fd];
+    releaseListeners(list);
+    assertEquals(list, [], "the worker's list is emptied");
     assertEquals(await refused(addr.port), true);
     // The number still names a listening socket, one nothing can reach: poll and accept find
     // nothing there (a loop that has not yet seen the stop neither fails nor serves).
