@@ -187,3 +187,30 @@ Deno.test("Once healthy, replacements that fail to boot back off and the other w
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("A HUP whose new workers die before booting leaves the previous workers serving", async () => {
+  const dir = await Deno.makeTempDir();
+  const marker = `${dir}/broken`;
+  const s = await startServer([APP, "-w", "2", "--worker-tmp-dir", dir], {
+    env: { FAIL_BOOT_IF: marker },
+  });
+  try {
+    await bootedBeats(dir, 2);
+    const old = s.workerPids();
+    await Deno.writeTextFile(marker, "");
+    s.signal("SIGHUP");
+    await s.waitFor(
+      /Worker failed to boot: 2 workers of the previous code keep serving; no new worker starts/,
+    );
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(s.url, { headers: { connection: "close" } });
+      assertEquals(res.status, 200);
+      assert(old.includes(Number(await res.text())), "a worker of the previous code answers");
+    }
+    assert(s.workerPids().length < 10, `${s.workerPids().length} boots`);
+    assertEquals((await s.stop()).code, 0);
+  } finally {
+    await s.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
