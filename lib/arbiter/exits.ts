@@ -122,6 +122,8 @@ export interface BootFailure {
   everBooted: boolean;
   /** --reload: a failing app waits for the next change instead of stopping the server. */
   reload: boolean;
+  /** True when it was a HUP's new worker and booted workers of the previous code serve. */
+  previousServes?: boolean;
 }
 
 /** What the arbiter does about a boot failure. */
@@ -129,17 +131,22 @@ export type BootVerdict =
   /** Stop the server: the app never booted and would not boot now (one line: `reason`). */
   | { kind: "halt"; reason: string; exitCode: number }
   /** Log `message`, spawn the next worker `waitS` seconds from now (serving workers stay). */
-  | { kind: "retry"; message: string; waitS: number };
+  | { kind: "retry"; message: string; waitS: number }
+  /** Log `message`; the new code is kept out like one that cannot load (see "load-failed"). */
+  | { kind: "keep-previous"; message: string };
 
 /**
  * Decides on a worker that died before booting. With no worker ever booted, BOOT_ATTEMPTS
  * failures in a row halt the server with exit 3 and the cause; respawns are immediate until
  * then (a transient failure gets a few tries). Once a worker has booted (or under --reload),
  * the server never halts for it: the next spawn waits 1, 2, 4 … 30 s and serving workers stay.
+ * A HUP's new worker that dies so while the previous code serves keeps that code serving.
  */
 export function judgeBootFailure(f: BootFailure): BootVerdict {
   const how = f.signal === null ? `exited with code ${f.code}` : `was sent ${f.signal}`;
   const cause = f.cause ?? "it printed nothing on stderr";
+  const died = `Worker (pid:${f.pid}) ${how} before it booted: ${cause}`;
+  if (f.previousServes) return { kind: "keep-previous", message: died };
   if (!f.everBooted && !f.reload && f.failures >= BOOT_ATTEMPTS) {
     const reason = `Worker failed to boot: ${f.failures} workers in a row ${
       how.replace("was", "were")
@@ -148,9 +155,5 @@ export function judgeBootFailure(f: BootFailure): BootVerdict {
   }
   const waitS = f.everBooted || f.reload ? spawnBackoff(f.failures) : 0;
   const next = waitS > 0 ? `; next worker in ${waitS}s` : "";
-  return {
-    kind: "retry",
-    message: `Worker (pid:${f.pid}) ${how} before it booted: ${cause}${next}`,
-    waitS,
-  };
+  return { kind: "retry", message: `${died}${next}`, waitS };
 }

@@ -228,8 +228,8 @@ export class Supervisor {
    * cannot load: those keep serving, and the new code waits for the next reload.
    */
   #bootFailed(w: Worker, code: number, signal: string | null): void {
+    this.#pool.readBeats(); // a worker that booted meanwhile breaks the row
     this.#noteBoots();
-    const s = this.#host.settings();
     const v = judgeBootFailure({
       pid: w.pid,
       code,
@@ -237,19 +237,18 @@ export class Supervisor {
       cause: w.cause.line,
       failures: ++this.#bootFailures,
       everBooted: this.#pool.boots > 0,
-      reload: s.reload,
+      reload: this.#host.settings().reload,
+      previousServes: w.generation === this.#generation &&
+        this.#pool.list().some((o) => o.generation < w.generation && o.booted && !o.retiring),
     });
     if (v.kind === "halt") return this.#host.halt(v.reason, v.exitCode);
     log.error(v.message);
-    this.#nextSpawn = Math.max(this.#nextSpawn, Date.now() + v.waitS * 1000);
-    const older = this.#pool.list().filter((o) => o.generation < w.generation && o.booted);
-    if (w.generation === this.#generation && older.some((o) => !o.retiring)) {
-      this.#loadFailed({
-        kind: "load-failed",
-        reason: "Worker failed to boot",
-        exitCode: WORKER_BOOT_ERROR,
-      });
+    if (v.kind === "retry") {
+      this.#nextSpawn = Math.max(this.#nextSpawn, Date.now() + v.waitS * 1000);
+      return;
     }
+    const reason = "Worker failed to boot";
+    this.#loadFailed({ kind: "load-failed", reason, exitCode: WORKER_BOOT_ERROR });
   }
 
   #reaped(w: Worker, code: number, signal: string | null): void {

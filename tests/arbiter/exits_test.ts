@@ -175,3 +175,11 @@ Deno.test("judgeBootFailure() under --reload waits for a change instead of halti
     waitS: 30,
   });
 });
+
+Deno.test("judgeBootFailure() keeps a HUP's failing new code out while the previous code serves", () => {
+  assertEquals(judgeBootFailure(bootFailure({ everBooted: true, previousServes: true })), {
+    kind: "keep-previous",
+    message: "Worker (pid:9) exited with code 1 before it booted: " +
+      "Cannot start: DATABASE_URL is not set",
+  });
+});
