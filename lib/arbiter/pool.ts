@@ -55,13 +55,17 @@ export class WorkerPool {
   #readError = "";
   /** An inheritable copy of our stderr, handed to each worker for after its boot. */
   #stderr: number | null = null;
-  /** How many workers have booted since the arbiter started. */
-  boots = 0;
+  #boots = 0;
 
   /** Creates an empty pool whose heartbeat files live in `files`. */
   constructor(files: HeartbeatFiles, onExit: OnExit) {
     this.#files = files;
     this.#onExit = onExit;
+  }
+
+  /** How many workers have booted (written a first heartbeat) since the arbiter started. */
+  get boots(): number {
+    return this.#boots;
   }
 
   /** How many worker processes are alive. */
@@ -173,7 +177,7 @@ export class WorkerPool {
   #apply(w: Worker, r: Reading, now: number): void {
     w.lastBeat = r.mtime;
     if (r.beat === null) return;
-    if (!w.booted) this.boots++;
+    if (!w.booted) this.#boots++;
     w.booted = true;
     w.requests = r.beat.served;
     w.active = r.beat.active;
