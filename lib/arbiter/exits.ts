@@ -112,7 +112,9 @@ export const BOOT_ATTEMPTS = 5;
 /** A worker that died before its first heartbeat (other than with exit 3 or 4). */
 export interface BootFailure {
   pid: number;
+  /** Its exit status (when `signal` is null). */
   code: number;
+  /** The signal that ended it, if one did. */
   signal: string | null;
   /** The line that names why, from what it printed (null: it printed nothing). */
   cause: string | null;
