@@ -263,6 +263,8 @@ export class Arbiter {
     log.info("Shutting down: Master");
     if (halt.message !== "") log.info(`Reason: ${halt.message}`);
     sys.sdNotify("STOPPING=1", this.#opts.env.NOTIFY_SOCKET);
+    // Before the workers drain: with their copies gone too, new connections are refused at once.
+    this.#sockets.stopListening();
     const graceMs = this.#graceful ? this.#settings.graceful_timeout * 1000 : 2000;
     await this.#workers.stop(this.#graceful ? "SIGTERM" : "SIGQUIT", graceMs);
     this.#cleanup();

@@ -1,6 +1,7 @@
 /** @module How the arbiter reads a worker's exit: halt the server, or log it and respawn (pure). */
 
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR } from "../exit_codes.ts";
+import { spawnBackoff } from "./plan.ts";
 
 /** Thrown inside the loop to stop the server with a reason and an exit status. */
 export class HaltServer extends Error {
@@ -100,4 +101,61 @@ export function loadFailureMessage(reason: string, serving: number, reload: bool
     ? "1 worker of the previous code keeps"
     : `${serving} workers of the previous code keep`;
   return `${what}: ${workers} serving; no new worker starts until ${next}`;
+}
+
+/**
+ * Workers in a row that die before their first heartbeat, with none ever booted, after which the
+ * arbiter stops with exit 3 (gunicorn's `WORKER_BOOT_ERROR`) instead of respawning forever.
+ */
+export const BOOT_ATTEMPTS = 5;
+
+/** A worker that died before its first heartbeat (other than with exit 3 or 4). */
+export interface BootFailure {
+  pid: number;
+  /** Its exit status (when `signal` is null). */
+  code: number;
+  /** The signal that ended it, if one did. */
+  signal: string | null;
+  /** The line that names why, from what it printed (null: it printed nothing). */
+  cause: string | null;
+  /** Boot failures in a row, this one included (reset when a worker boots, and by a reload). */
+  failures: number;
+  /** True once any worker of this arbiter has booted: the server was healthy once. */
+  everBooted: boolean;
+  /** --reload: a failing app waits for the next change instead of stopping the server. */
+  reload: boolean;
+  /** True when it was a HUP's new worker and booted workers of the previous code serve. */
+  previousServes?: boolean;
+}
+
+/** What the arbiter does about a boot failure. */
+export type BootVerdict =
+  /** Stop the server: the app never booted and would not boot now (one line: `reason`). */
+  | { kind: "halt"; reason: string; exitCode: number }
+  /** Log `message`, spawn the next worker `waitS` seconds from now (serving workers stay). */
+  | { kind: "retry"; message: string; waitS: number }
+  /** Log `message`; the new code is kept out like one that cannot load (see "load-failed"). */
+  | { kind: "keep-previous"; message: string };
+
+/**
+ * Decides on a worker that died before booting. With no worker ever booted, BOOT_ATTEMPTS
+ * failures in a row halt the server with exit 3 and the cause; respawns are immediate until
+ * then (a transient failure gets a few tries). Once a worker has booted (or under --reload),
+ * the server never halts for it: the next spawn waits 1, 2, 4 … 30 s and serving workers stay.
+ * A HUP's new worker that dies so while the previous code serves keeps that code serving.
+ */
+export function judgeBootFailure(f: BootFailure): BootVerdict {
+  const how = f.signal === null ? `exited with code ${f.code}` : `was sent ${f.signal}`;
+  const cause = f.cause ?? "it printed nothing on stderr";
+  const died = `Worker (pid:${f.pid}) ${how} before it booted: ${cause}`;
+  if (f.previousServes) return { kind: "keep-previous", message: died };
+  if (!f.everBooted && !f.reload && f.failures >= BOOT_ATTEMPTS) {
+    const reason = `Worker failed to boot: ${f.failures} workers in a row ${
+      how.replace("was", "were")
+    } before their first heartbeat: ${cause}`;
+    return { kind: "halt", reason, exitCode: WORKER_BOOT_ERROR };
+  }
+  const waitS = f.everBooted || f.reload ? spawnBackoff(f.failures) : 0;
+  const next = waitS > 0 ? `; next worker in ${waitS}s` : "";
+  return { kind: "retry", message: `${died}${next}`, waitS };
 }

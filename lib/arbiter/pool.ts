@@ -5,6 +5,9 @@
 
 import type { HeartbeatFiles, Reading } from "../heartbeat.ts";
 import { log } from "../log.ts";
+import * as sys from "../sys/mod.ts";
+import { STDERR_ENV } from "../workers/boot_stderr.ts";
+import { CauseLine, forwardBootOutput } from "./boot_output.ts";
 import type { WorkerReport, WorkerStateName } from "./commands.ts";
 import type { WorkerState } from "./plan.ts";
 import { spawnSelf } from "./spawn.ts";
@@ -20,6 +23,18 @@ export interface Worker extends WorkerState {
   active: number;
   /** V8 heap in use and its limit at the last heartbeat, in bytes. */
   heap: { used: number; limit: number } | null;
+  /** Why it failed, if it dies before booting: from what it printed until then. */
+  cause: CauseLine;
+}
+
+/** How long a reaped worker's last output may take to arrive after its exit. */
+const OUTPUT_WAIT_MS = 500;
+
+/** Resolves when `p` settles or `ms` have passed. */
+function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([p, new Promise((r) => timer = setTimeout(r, ms))])
+    .then(() => clearTimeout(timer));
 }
 
 /** A worker about to be spawned: its age and its (already created) heartbeat file. */
@@ -38,11 +53,19 @@ export class WorkerPool {
   #onExit: OnExit;
   #age = 0;
   #readError = "";
+  /** An inheritable copy of our stderr, handed to each worker for after its boot. */
+  #stderr: number | null = null;
+  #boots = 0;
 
   /** Creates an empty pool whose heartbeat files live in `files`. */
   constructor(files: HeartbeatFiles, onExit: OnExit) {
     this.#files = files;
     this.#onExit = onExit;
+  }
+
+  /** How many workers have booted (written a first heartbeat) since the arbiter started. */
+  get boots(): number {
+    return this.#boots;
   }
 
   /** How many worker processes are alive. */
@@ -70,7 +93,8 @@ export class WorkerPool {
   spawn(slot: Slot, generation: number, env: Record<string, string>): Worker {
     let child: Deno.ChildProcess;
     try {
-      child = spawnSelf(env);
+      this.#stderr ??= inheritableStderr();
+      child = spawnSelf({ ...env, [STDERR_ENV]: String(this.#stderr) }, [], { stderr: "piped" });
     } catch (e) {
       this.#files.remove(slot.heartbeat);
       throw e;
@@ -92,9 +116,14 @@ export class WorkerPool {
       requests: 0,
       active: 0,
       heap: null,
+      cause: new CauseLine(),
     };
     this.#workers.set(child.pid, w);
-    child.status.then((st) => this.#reap(w, st.code, st.signal ?? null));
+    const output = forwardBootOutput(child.stderr, { cause: w.cause, out: Deno.stderr });
+    child.status.then(async (st) => {
+      await within(output, OUTPUT_WAIT_MS); // its last lines, for the cause of a boot failure
+      this.#reap(w, st.code, st.signal ?? null);
+    });
     return w;
   }
 
@@ -148,6 +177,7 @@ export class WorkerPool {
   #apply(w: Worker, r: Reading, now: number): void {
     w.lastBeat = r.mtime;
     if (r.beat === null) return;
+    if (!w.booted) this.#boots++;
     w.booted = true;
     w.requests = r.beat.served;
     w.active = r.beat.active;
@@ -181,6 +211,13 @@ export class WorkerPool {
     for (const w of left) this.kill(w.pid, "SIGKILL");
     await Promise.all(left.map((w) => w.child.status));
   }
+}
+
+/** A copy of fd 2 that children inherit (workers make it their stderr once booted). */
+function inheritableStderr(): number {
+  const fd = sys.dup(2);
+  sys.setInheritable(fd, true);
+  return fd;
 }
 
 function stateOf(w: Worker): WorkerStateName {

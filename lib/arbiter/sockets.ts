@@ -14,9 +14,18 @@ import {
 } from "../address.ts";
 import { log } from "../log.ts";
 
+function removeSocketFile(l: Listener): void {
+  if (l.unlinkPath === null) return;
+  try {
+    Deno.removeSync(l.unlinkPath);
+  } catch { /* already gone */ }
+}
+
 /** The listening sockets every worker inherits. */
 export class Sockets {
   #listeners: Listener[] = [];
+  /** Listeners whose fds {@linkcode stopListening} closed: their unix socket files remain. */
+  #stopped: Listener[] = [];
   /** The --bind list the listeners stand for (inherited ones keep the list they started with). */
   #boundFrom: string[] = [];
 
@@ -58,9 +67,22 @@ export class Sockets {
     for (const url of this.urls) log.info(`Listening at: ${url} (${Deno.pid})`);
   }
 
+  /**
+   * Closes this process's copy of every listener, before the workers are stopped: once they have
+   * closed theirs too, new connections are refused at once. Unix socket files stay until
+   * {@linkcode close} (a USR2 child may still serve them). A USR2 child has its own copies.
+   */
+  stopListening(): void {
+    closeListeners(this.#listeners, false);
+    this.#stopped.push(...this.#listeners);
+    this.#listeners = [];
+  }
+
   /** Closes every listener; unix socket files are removed only with `unlink`. */
   close(unlink: boolean): void {
     closeListeners(this.#listeners, unlink);
+    if (unlink) { for (const l of this.#stopped) removeSocketFile(l); }
     this.#listeners = [];
+    this.#stopped = [];
   }
 }

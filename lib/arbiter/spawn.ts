@@ -136,12 +136,14 @@ export function workerCommand(settings: Settings, cwd = Deno.cwd(), quiet = fals
 }
 
 /**
- * Spawns a child process with extra environment, stdin closed and output inherited: a worker
- * when `env` says so (see {@link workerCommand}), else this program again with `extraArgs`.
+ * Spawns a child process with extra environment, stdin closed and output inherited (stderr
+ * piped with `opts.stderr`): a worker when `env` says so (see {@link workerCommand}), else this
+ * program again with `extraArgs`.
  */
 export function spawnSelf(
   env: Record<string, string>,
   extraArgs: string[] = [],
+  opts: { stderr?: "inherit" | "piped" } = {},
 ): Deno.ChildProcess {
   const role = env[WORKER_ENV.role];
   const { cmd, args } = role === undefined ? selfCommand() : workerCommand(
@@ -154,6 +156,6 @@ export function spawnSelf(
     env,
     stdin: "null",
     stdout: "inherit",
-    stderr: "inherit",
+    stderr: opts.stderr ?? "inherit",
   }).spawn();
 }

@@ -10,7 +10,7 @@ import { HeartbeatFiles } from "../heartbeat.ts";
 import { runHook } from "../hooks.ts";
 import { log, reopenLogFiles } from "../log.ts";
 import type { WorkerReport } from "./commands.ts";
-import { type ExitVerdict, judgeExit, loadFailureMessage } from "./exits.ts";
+import { type ExitVerdict, judgeBootFailure, judgeExit, loadFailureMessage } from "./exits.ts";
 import {
   failedLoadPlan,
   maxWorkers,
@@ -53,6 +53,9 @@ export class Supervisor {
   #replaceDeadline = 0;
   #spawnFailures = 0;
   #nextSpawn = 0;
+  /** Workers in a row that died before booting; reset when one boots (pool.boots moves). */
+  #bootFailures = 0;
+  #bootsSeen = 0;
   /** Set when a worker could not load the app: nothing is spawned until the next reload. */
   #paused: { reason: string; exitCode: number } | null = null;
 
@@ -123,6 +126,7 @@ export class Supervisor {
   replaceAll(): void {
     this.#paused = null;
     this.#spawnFailures = 0;
+    this.#bootFailures = 0;
     this.#nextSpawn = 0;
     this.#generation++;
     this.#replaceDeadline = Date.now() + Math.max(10, this.#host.settings().timeout) * 1000;
@@ -156,6 +160,7 @@ export class Supervisor {
   /** Retires a replaced generation once the new one booted, retires extras, spawns what lacks. */
   manage(now: number): void {
     const pool = this.#pool;
+    this.#noteBoots();
     const gen = this.#generation;
     const deadline = this.#replaceDeadline;
     for (const pid of replacementPlan(pool.list(), gen, this.#target, now, deadline)) {
@@ -209,6 +214,43 @@ export class Supervisor {
     if (first) log.error(msg);
   }
 
+  /** A worker booted since the last look: boot failures are no longer "in a row". */
+  #noteBoots(): void {
+    if (this.#pool.boots === this.#bootsSeen) return;
+    this.#bootsSeen = this.#pool.boots;
+    this.#bootFailures = 0;
+  }
+
+  /**
+   * A worker died before its first heartbeat: the server halts (exit 3) when no worker ever
+   * booted and this keeps happening; otherwise the next spawn backs off. A new generation (HUP)
+   * that dies so while booted workers of the previous code serve is treated like one that
+   * cannot load: those keep serving, and the new code waits for the next reload.
+   */
+  #bootFailed(w: Worker, code: number, signal: string | null): void {
+    this.#pool.readBeats(); // a worker that booted meanwhile breaks the row
+    this.#noteBoots();
+    const v = judgeBootFailure({
+      pid: w.pid,
+      code,
+      signal,
+      cause: w.cause.line,
+      failures: ++this.#bootFailures,
+      everBooted: this.#pool.boots > 0,
+      reload: this.#host.settings().reload,
+      previousServes: w.generation === this.#generation &&
+        this.#pool.list().some((o) => o.generation < w.generation && o.booted && !o.retiring),
+    });
+    if (v.kind === "halt") return this.#host.halt(v.reason, v.exitCode);
+    log.error(v.message);
+    if (v.kind === "retry") {
+      this.#nextSpawn = Math.max(this.#nextSpawn, Date.now() + v.waitS * 1000);
+      return;
+    }
+    const reason = "Worker failed to boot";
+    this.#loadFailed({ kind: "load-failed", reason, exitCode: WORKER_BOOT_ERROR });
+  }
+
   #reaped(w: Worker, code: number, signal: string | null): void {
     const host = this.#host;
     // Who has booted, as of now: those keep serving if this worker could not load the app.
@@ -222,6 +264,7 @@ export class Supervisor {
     });
     if (verdict.kind === "halt") host.halt(verdict.reason, verdict.exitCode);
     else if (verdict.kind === "load-failed") this.#loadFailed(verdict);
+    else if (!w.booted && !w.retiring && !host.stopping()) this.#bootFailed(w, code, signal);
     else if (verdict.message !== null) log.error(verdict.message);
     const { pid, age, requests } = w;
     const view = { pid, age, ppid: Deno.pid, requests, cfg: host.settings(), log };

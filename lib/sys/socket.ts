@@ -255,6 +255,14 @@ export function close(fd: number): void {
   libc().close(fd);
 }
 
+/**
+ * Makes `target` refer to what `source` refers to (dup2(2)), atomically: the file `target`
+ * referred to loses this reference, and the number is never free for another open to take.
+ */
+export function dup2(source: number, target: number): void {
+  check("dup2", libc().dup2(source, target));
+}
+
 /** Half-closes the sending side (lets the peer read everything before the close). */
 export function shutdownWrite(fd: number): void {
   libc().shutdown(fd, 1);

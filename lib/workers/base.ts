@@ -12,6 +12,8 @@ import * as sys from "../sys/mod.ts";
 import { readWorkerEnv, type WorkerBoot } from "./env.ts";
 import { type Beat, HeartbeatWriter } from "../heartbeat.ts";
 import { getHeapStatistics } from "node:v8";
+import { releaseListeners } from "./release.ts";
+import { restoreStderr } from "./boot_stderr.ts";
 
 /** How a worker's loop stops: "graceful" finishes the request in hand, "quick" exits now. */
 export type StopMode = "graceful" | "quick";
@@ -57,14 +59,25 @@ export class WorkerBase {
   static async start(env: Record<string, string | undefined>): Promise<WorkerBase> {
     // A stop signal while the app is still loading is remembered, not fatal (the default action).
     let early: StopMode | null = null;
-    const onTerm = () => early ??= "graceful";
-    const onQuit = () => early = "quick";
+    let boot: WorkerBoot | null = null;
+    // The listening sockets are let go of at once, as by a running worker (#releaseListeners).
+    const release = () => boot !== null && releaseListeners(boot.fds);
+    const onTerm = () => {
+      early ??= "graceful";
+      release();
+    };
+    const onQuit = () => {
+      early = "quick";
+      release();
+    };
     Deno.addSignalListener("SIGTERM", onTerm);
     for (const s of ["SIGINT", "SIGQUIT"] as const) Deno.addSignalListener(s, onQuit);
-    let boot: WorkerBoot;
     let hooks: Hooks;
     try {
       boot = readWorkerEnv(env);
+      // Processes the app starts must not hold the listeners (they would keep them listening
+      // after a stop, see #releaseListeners).
+      for (const fd of boot.fds) sys.setInheritable(fd, false);
       const s = boot.settings;
       await setupLogging(s);
       if (s.umask !== null) sys.umask(s.umask);
@@ -91,6 +104,7 @@ export class WorkerBase {
       log.error("Exception in post_worker_init hook", e);
       Deno.exit(WORKER_BOOT_ERROR);
     }
+    restoreStderr(env); // booted: stderr is the arbiter's again, no longer its pipe
     Deno.removeSignalListener("SIGTERM", onTerm);
     for (const s of ["SIGINT", "SIGQUIT"] as const) Deno.removeSignalListener(s, onQuit);
     if (early !== null) w.#stop(early);
@@ -136,16 +150,28 @@ export class WorkerBase {
 
   #stop(mode: StopMode): void {
     this.alive = false;
+    this.#releaseListeners();
     sys.wake(this.#wakeW);
     this.notify(true); // "stopping": the arbiter times the drain against --graceful-timeout
     for (const fn of this.#onStop) fn(mode);
     if (mode === "quick") Deno.exit(0);
   }
 
+  /**
+   * TERM, INT, QUIT: this worker's copies of the listening sockets go before it drains, so that
+   * once the arbiter's and every worker's are gone new connections are refused at once (see
+   * release.ts). Harmless when only this worker stops (HUP, TTOU): the arbiter keeps its copy.
+   */
+  #releaseListeners(): void {
+    releaseListeners(this.boot.fds);
+  }
+
   #installSignals(): void {
     Deno.addSignalListener("SIGTERM", () => this.#stop("graceful"));
-    const quick = () =>
+    const quick = () => {
+      this.#releaseListeners(); // before worker_int, which may take its time
       void runHook(this.hooks, "worker_int", this).finally(() => this.#stop("quick"));
+    };
     Deno.addSignalListener("SIGINT", quick);
     Deno.addSignalListener("SIGQUIT", quick);
     // Not USR1: every denocorn process ignores it (sys.ignoreInspectorSignal).

@@ -1,5 +1,12 @@
 import { assertEquals } from "../_assert.ts";
-import { describeExit, judgeExit, loadFailureMessage } from "../../lib/arbiter/exits.ts";
+import {
+  BOOT_ATTEMPTS,
+  type BootFailure,
+  describeExit,
+  judgeBootFailure,
+  judgeExit,
+  loadFailureMessage,
+} from "../../lib/arbiter/exits.ts";
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR } from "../../lib/exit_codes.ts";
 
 const running = { stopping: false };
@@ -105,4 +112,74 @@ Deno.test("judgeExit() says nothing of a retired worker killed by the TERM it wa
     (judgeExit(7, 143, "SIGTERM", running) as { message: string }).message,
     "Worker (pid:7) was sent SIGTERM!",
   );
+});
+
+const bootFailure = (over: Partial<BootFailure>): BootFailure => ({
+  pid: 9,
+  code: 1,
+  signal: null,
+  cause: "Cannot start: DATABASE_URL is not set",
+  failures: 1,
+  everBooted: false,
+  reload: false,
+  ...over,
+});
+
+Deno.test("judgeBootFailure() halts with exit 3 and the cause once no worker ever booted", () => {
+  for (let n = 1; n < BOOT_ATTEMPTS; n++) {
+    assertEquals(judgeBootFailure(bootFailure({ failures: n })), {
+      kind: "retry",
+      message: "Worker (pid:9) exited with code 1 before it booted: " +
+        "Cannot start: DATABASE_URL is not set",
+      waitS: 0,
+    });
+  }
+  assertEquals(judgeBootFailure(bootFailure({ failures: BOOT_ATTEMPTS })), {
+    kind: "halt",
+    reason: "Worker failed to boot: 5 workers in a row exited with code 1 before their first " +
+      "heartbeat: Cannot start: DATABASE_URL is not set",
+    exitCode: WORKER_BOOT_ERROR,
+  });
+  assertEquals(
+    judgeBootFailure(bootFailure({ failures: 7, signal: "SIGKILL", cause: null })),
+    {
+      kind: "halt",
+      reason: "Worker failed to boot: 7 workers in a row were sent SIGKILL before their first " +
+        "heartbeat: it printed nothing on stderr",
+      exitCode: WORKER_BOOT_ERROR,
+    },
+  );
+});
+
+Deno.test("judgeBootFailure() backs off and never halts a server that was healthy once", () => {
+  const waits = [1, 2, 3, 4, 5, 6, 10].map((failures) => {
+    const v = judgeBootFailure(bootFailure({ failures, everBooted: true }));
+    assertEquals(v.kind, "retry");
+    return v.kind === "retry" ? v.waitS : -1;
+  });
+  assertEquals(waits, [1, 2, 4, 8, 16, 30, 30]);
+  assertEquals(judgeBootFailure(bootFailure({ failures: 2, everBooted: true })), {
+    kind: "retry",
+    message: "Worker (pid:9) exited with code 1 before it booted: " +
+      "Cannot start: DATABASE_URL is not set; next worker in 2s",
+    waitS: 2,
+  });
+});
+
+Deno.test("judgeBootFailure() under --reload waits for a change instead of halting", () => {
+  const v = judgeBootFailure(bootFailure({ failures: BOOT_ATTEMPTS + 3, reload: true }));
+  assertEquals(v, {
+    kind: "retry",
+    message: "Worker (pid:9) exited with code 1 before it booted: " +
+      "Cannot start: DATABASE_URL is not set; next worker in 30s",
+    waitS: 30,
+  });
+});
+
+Deno.test("judgeBootFailure() keeps a HUP's failing new code out while the previous code serves", () => {
+  assertEquals(judgeBootFailure(bootFailure({ everBooted: true, previousServes: true })), {
+    kind: "keep-previous",
+    message: "Worker (pid:9) exited with code 1 before it booted: " +
+      "Cannot start: DATABASE_URL is not set",
+  });
 });
