@@ -132,7 +132,6 @@ export class Arbiter {
         deadline: Date.now() + graceS * 1000,
       };
       this.#manage();
-      sys.sdNotify("READY=1", this.#opts.env.NOTIFY_SOCKET);
       while (this.#halt === null) {
         await this.#queue.sleep(this.#workers.replacing || this.#readySoon() ? 100 : 1000);
         await this.#handleCommands();
@@ -238,7 +237,7 @@ export class Arbiter {
     return this.#ready !== null && Date.now() < this.#ready.deadline;
   }
 
-  /** Runs `when_ready` once, when the first workers have booted (ready.ts). */
+  /** systemd READY=1 and `when_ready`, once, when the first workers have booted (ready.ts). */
   async #whenReady(): Promise<void> {
     if (this.#ready === null) return;
     const booted = this.workers.filter((w) => w.state === "serving").length;
@@ -250,6 +249,8 @@ export class Arbiter {
       log.warning(`Running when_ready with ${booted} of ${wanted} workers booted after ${graceS}s`);
     }
     this.#ready = null;
+    // systemd (Type=notify) counts the service as started once it can answer, as when_ready does.
+    sys.sdNotify("READY=1", this.#opts.env.NOTIFY_SOCKET);
     await runHook(this.#hooks, "when_ready", this);
   }
 

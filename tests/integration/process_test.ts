@@ -57,7 +57,7 @@ Deno.test("denocorn --daemon detaches into its own session and writes --pid", as
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("denocorn tells systemd READY=1 and STOPPING=1 through NOTIFY_SOCKET", async () => {
+Deno.test("denocorn tells systemd READY=1 once the workers loaded the app, and STOPPING=1", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/notify.sock`;
   const fd = libc().socket(AF.UNIX, SOCK.DGRAM | SOCK.NONBLOCK | SOCK.CLOEXEC, 0);
@@ -76,9 +76,18 @@ Deno.test("denocorn tells systemd READY=1 and STOPPING=1 through NOTIFY_SOCKET",
     }
   };
   try {
-    const server = await startServer([APP], { env: { NOTIFY_SOCKET: path } });
+    // An app that takes a second to load: READY=1 waits for it.
+    const app = `${dir}/slow_load.ts`;
+    await Deno.writeTextFile(
+      app,
+      "await new Promise((r) => setTimeout(r, 1000));\n" +
+        "export const app = () => new Response('ok');\n",
+    );
+    const server = await startServer([`${app}:app`], { env: { NOTIFY_SOCKET: path } });
     await server.waitFor(/Booting worker/);
-    for (let i = 0; i < 40 && messages.length === 0; i++) {
+    drain();
+    assertEquals(messages, [], "not ready while the app loads");
+    for (let i = 0; i < 200 && messages.length === 0; i++) {
       await sleep(50);
       drain();
     }
