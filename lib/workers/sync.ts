@@ -21,6 +21,8 @@ const IDLE_POLL_MS = 1000;
 const WATCH_MS = 100;
 /** Accepted connections that have sent nothing yet, held beside the listeners at most. */
 const MAX_SILENT = 64;
+/** Once the worker stops, a held connection that sends its request within this long is served. */
+const STOP_GRACE_MS = 1000;
 /** How long accepting pauses after the process or system ran out of descriptors or memory. */
 const ACCEPT_PAUSE_MS = 250;
 /** At most one log line per this many ms about accept() running out of resources. */
@@ -183,6 +185,11 @@ export async function runSyncWorker(w: WorkerBase): Promise<void> {
 
   let current: BlockingConnection | null = null;
   const watcher = setInterval(() => current?.poke(), WATCH_MS);
+  const serve = async (conn: BlockingConnection): Promise<void> => {
+    current = conn;
+    await serveConnection(ctx, conn);
+    current = null;
+  };
   let lastYield = performance.now();
   try {
     while (w.alive) {
@@ -190,11 +197,7 @@ export async function runSyncWorker(w: WorkerBase): Promise<void> {
       silent.expire(head);
       const conn = next();
       if (conn !== null) {
-        if (conn !== "settled") {
-          current = conn;
-          await serveConnection(ctx, conn);
-          current = null;
-        }
+        if (conn !== "settled") await serve(conn);
         if (performance.now() - lastYield > YIELD_MS) {
           await sys.pollInAsync([], 0);
           lastYield = performance.now();
@@ -214,6 +217,18 @@ export async function runSyncWorker(w: WorkerBase): Promise<void> {
       await sys.pollInAsync([...waitOn, w.wakeFd], Math.ceil(Math.min(IDLE_POLL_MS, wait)));
       sys.drain(w.wakeFd);
       lastYield = performance.now();
+    }
+    // Stopping: the held connections were accepted, so those that speak soon are still served.
+    const until = ctx.now() + STOP_GRACE_MS;
+    while (silent.size > 0 && ctx.now() < until) {
+      w.notify();
+      silent.expire(head);
+      const conn = silent.takeReady();
+      if (conn !== null) await serve(conn);
+      else {
+        const wait = Math.min(until - ctx.now(), silent.nextExpiry(head));
+        await sys.pollInAsync(silent.fds(), Math.max(0, Math.ceil(wait)));
+      }
     }
   } finally {
     clearInterval(watcher);

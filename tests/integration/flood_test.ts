@@ -140,3 +140,49 @@ Deno.test("denocorn -k sync pauses accepting while out of file descriptors (EMFI
     await s.stop();
   }
 });
+
+Deno.test("denocorn -k sync on a unix socket: connections that have not spoken yet wait beside the worker, and are served once they do", async () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/s.sock`;
+  const s = await startServer([
+    APP,
+    ...["-k", "sync", "-w", "1", "--header-timeout", "10"],
+    ...["--bind", "127.0.0.1:0", "--bind", `unix:${path}`],
+  ]);
+  const unix = () => Deno.connect({ transport: "unix", path });
+  const waiting: Deno.UnixConn[] = [];
+  try {
+    const pid = await getPid(s.port);
+    // No deferred accept on a unix socket: the worker accepts these before their first byte.
+    for (let i = 0; i < 5; i++) waiting.push(await unix());
+    const texts = async (conns: Deno.UnixConn[]) =>
+      await Promise.all(conns.map(async (c) => {
+        await c.write(enc.encode("GET /pid HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+        let text = "";
+        const buf = new Uint8Array(4096);
+        for (let n = await c.read(buf); n !== null; n = await c.read(buf)) {
+          text += dec.decode(buf.subarray(0, n));
+        }
+        return text;
+      }));
+    // Served one by one for their header timeout, the 5 would hold this request for 50 s.
+    const probe = await unix();
+    const timer = setTimeout(() => probe.close(), 8000);
+    const [answer] = await texts([probe]).catch(() => [""]);
+    clearTimeout(timer);
+    assertMatch(answer!, /^HTTP\/1\.1 200 [^]*\r\n\r\n\d+$/, "answered behind 5 silent ones");
+    // The waiting ones speak late: each is still served, by the same worker.
+    for (const text of await texts(waiting)) {
+      assertMatch(text, new RegExp(`^HTTP/1\\.1 200 [^]*\\r\\n\\r\\n${pid}$`));
+    }
+    probe.close();
+  } finally {
+    for (const c of waiting) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+    await s.stop();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
