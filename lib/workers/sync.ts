@@ -208,13 +208,12 @@ export async function runSyncWorker(w: WorkerBase): Promise<void> {
       // blocking poll (bounded by the same budget as serving), not on a helper thread.
       const accepting = ctx.now() >= pause.until;
       const waitOn = accepting ? [...listeners, ...silent.fds()] : silent.fds();
-      const wait = Math.min(
-        silent.nextExpiry(head),
-        accepting ? Infinity : pause.until - ctx.now(),
+      const wait = Math.ceil(
+        Math.min(silent.nextExpiry(head), accepting ? Infinity : pause.until - ctx.now()),
       );
       const budget = Math.min(Math.floor(YIELD_MS - (performance.now() - lastYield)), wait);
       if (budget > 0 && sys.pollIn(waitOn, budget).length > 0) continue;
-      await sys.pollInAsync([...waitOn, w.wakeFd], Math.ceil(Math.min(IDLE_POLL_MS, wait)));
+      await sys.pollInAsync([...waitOn, w.wakeFd], Math.min(IDLE_POLL_MS, wait));
       sys.drain(w.wakeFd);
       lastYield = performance.now();
     }

@@ -52,6 +52,15 @@ function nofile(pid: number, soft?: number): [number, number] {
   return [Number(old[0]), Number(old[1])];
 }
 
+/** Closes every connection still open. */
+function closeAll(conns: Deno.Conn[]): void {
+  for (const c of conns) {
+    try {
+      c.close();
+    } catch { /* closed by the server's end or the test */ }
+  }
+}
+
 /** Sends GET /pid on a fresh connection; the answering pid, or null when none came within `ms`. */
 async function pidWithin(port: number, ms: number): Promise<number | null> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -112,11 +121,7 @@ Deno.test("denocorn -k sync answers at once after a flood of abandoned connectio
     assertEquals(await getPid(s.port), pid);
     assert(!s.lines.some((l) => l.includes("WORKER TIMEOUT")), "no worker was killed");
   } finally {
-    for (const c of silent) {
-      try {
-        c.close();
-      } catch { /* closed */ }
-    }
+    closeAll(silent);
     await s.stop();
   }
 });
@@ -177,11 +182,7 @@ Deno.test("denocorn -k sync on a unix socket: connections that have not spoken y
     }
     probe.close();
   } finally {
-    for (const c of waiting) {
-      try {
-        c.close();
-      } catch { /* closed */ }
-    }
+    closeAll(waiting);
     await s.stop();
     Deno.removeSync(dir, { recursive: true });
   }
