@@ -16,7 +16,12 @@ export interface BlockingOptions {
   now: () => number;
   /** Runs after every blocking call: the heartbeat keeps flowing while a client is slow. */
   tick: () => void;
+  /** Milliseconds from the accept (the construction) by which the first head must be in. */
+  headTimeout?: number;
 }
+
+/** What {@linkcode BlockingConnection.prefetch} found waiting on a fresh connection. */
+export type Prefetched = "data" | "gone" | "silent";
 
 /** A sync worker serves one connection at a time: one read buffer for all of them. */
 const SCRATCH = new Uint8Array(64 * 1024);
@@ -46,6 +51,7 @@ export class BlockingConnection implements Connection {
   #onGone: (() => void) | null = null;
   #watchSince = 0;
   #polling = false;
+  #headBy: number;
 
   /** Wraps the accepted socket `fd` from `peer`, accepted on the listener named `localName`. */
   constructor(fd: number, peer: Deno.Addr, localName: string, opts: BlockingOptions) {
@@ -53,6 +59,34 @@ export class BlockingConnection implements Connection {
     this.#opts = opts;
     this.peer = peer;
     this.localName = localName;
+    this.#headBy = opts.now() + (opts.headTimeout ?? Infinity);
+  }
+
+  /** The socket (for a poll set while the connection waits to be served). */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  /**
+   * Reads what already arrived, without blocking: `"data"` (held for the head reader), `"gone"`
+   * (the peer closed or reset before sending anything: nothing to answer) or `"silent"`.
+   */
+  prefetch(): Prefetched {
+    let n: number | null;
+    try {
+      n = sys.readNow(this.#fd, SCRATCH);
+    } catch (e) {
+      this.#failure = gone(e) as ClientGone;
+      return "gone";
+    }
+    if (n === null) return "silent";
+    if (n === 0) {
+      this.#eof = true;
+      return "gone";
+    }
+    this.#held.push(SCRATCH.slice(0, n));
+    this.#heldBytes += n;
+    return "data";
   }
 
   readonly source = {
@@ -71,6 +105,7 @@ export class BlockingConnection implements Connection {
 
   phase(p: Phase): void {
     this.#phase = p;
+    if (p !== "head") this.#headBy = Infinity; // the first head is in: its deadline is spent
   }
 
   #read(deadline: number): Uint8Array | null {
@@ -82,6 +117,8 @@ export class BlockingConnection implements Connection {
     if (this.#failure !== null) throw this.#failure;
     if (this.#eof) return null;
     const { now, tick } = this.#opts;
+    // A connection that waited to be served keeps the first head's deadline from its accept.
+    if (this.#phase === "head") deadline = Math.min(deadline, this.#headBy);
     for (;;) {
       if (now() > deadline) throw new ClientTimeout(readPhase(this.#phase));
       let n: number;
