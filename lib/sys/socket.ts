@@ -123,9 +123,9 @@ export function setIoTimeout(fd: number, seconds: number): void {
 }
 
 /**
- * Sets TCP_DEFER_ACCEPT on a TCP listener: accept() then only returns connections whose first
- * bytes have arrived (waiting up to `seconds`), so a blocking worker never sits in read() for
- * them. A no-op on unix sockets.
+ * Sets TCP_DEFER_ACCEPT on a TCP listener: accept() then mostly returns connections whose first
+ * bytes have arrived (waiting up to `seconds`). Not a guarantee: a connection still silent when
+ * the time runs out, or completed by a SYN cookie, is accepted empty. A no-op on unix sockets.
  */
 export function setDeferAccept(fd: number, seconds: number): void {
   if (localAddr(fd).transport !== "tcp") return;
