@@ -21,7 +21,10 @@ export type EngineHandler = (
 export interface ServeFdOptions {
   /** The listener's address (Deno reports it as the server's `addr`). */
   localAddr: Deno.NetAddr;
-  /** Aborting it closes the connection at once (in-flight requests and WebSockets included). */
+  /**
+   * Aborting it closes the connection at once (in-flight requests and WebSockets included); a
+   * no-op once the connection has closed (its abort can never throw).
+   */
   signal: AbortSignal;
   handler: EngineHandler;
   /** Called when the handler's result cannot be sent (not a Response, a used body, ...). */
@@ -40,10 +43,14 @@ export interface EngineServer {
   /**
    * Ends a connection whose {@link shutdown} does not finish (a client that neither reads nor
    * ends its body): shuts the socket down both ways, so Deno's engine sees EOF and a failed write.
-   * Aborting the signal instead, once `shutdown()` ran, throws from Deno's abort listener (the
-   * server resource is gone) and kills the worker.
+   * Aborting the signal once `shutdown()` ran does this (Deno's abort listener can no longer).
    */
   forceClose(): void;
+  /**
+   * True while bytes the client sent wait in the socket, not yet read by Deno's engine (a request
+   * that arrived while the event loop was busy): such a connection is not idle.
+   */
+  unread(): boolean;
   /**
    * Keeps the WebSocket of a `Deno.upgradeWebSocket` response (status 101) open past the end of
    * the HTTP connection, which would otherwise force-close it; returns the server-side socket,
@@ -185,21 +192,50 @@ function makeEngine(parts: Parts, bodies: Bodies): DenoEngine {
       const rid = takeStream(parts, fd);
       const connection = { [parts.core.internalRidSymbol]: rid, localAddr: options.localAddr };
       const { handler, onError, signal } = options;
-      const server = parts.serveOn(connection, signal, handler, onError, () => {});
+      // Deno's own abort listener throws (uncaught: the worker dies) once the connection's server
+      // resource is gone, which happens before `finished` settles: it is never aborted directly.
+      const inner = new AbortController();
+      const server = parts.serveOn(connection, inner.signal, handler, onError, () => {});
       let open = true;
+      let closing = false;
+      // The fd is the stream's until the connection ends: only then may its number be reused.
+      const forceClose = () => void (open && libc().shutdown(fd, SHUT_RDWR));
+      const abort = () => {
+        if (!open) return;
+        if (closing) return forceClose(); // the graceful close took the server resource
+        quietly(() => inner.abort());
+      };
+      signal.addEventListener("abort", abort, { once: true });
       return {
         finished: server.finished.then(
           () => (open = false, null),
           (e) => (open = false, e instanceof Error ? e : new Error(String(e))),
         ),
-        // The fd is the stream's until the connection ends: only then may its number be reused.
-        forceClose: () => void (open && libc().shutdown(fd, SHUT_RDWR)),
-        shutdown: () => server.shutdown().catch(() => {}),
+        forceClose,
+        shutdown: () => (closing = true, server.shutdown().catch(() => {})),
+        unread: () => open && sys.hasUnread(fd),
         // Deno's connection server is the resource created right after the stream's.
         adoptWebSocket: (response) => adopt(parts.core, response, rid + 1),
       };
     },
   };
+}
+
+/**
+ * Runs `fn` (which dispatches an abort event), keeping the BadResource a Deno abort listener
+ * throws for a resource already closed from reaching the global error handler (which would end
+ * the process): that close already happened, so the abort has nothing left to do.
+ */
+function quietly(fn: () => void): void {
+  const swallow = (e: ErrorEvent) => {
+    if (e.error instanceof Deno.errors.BadResource) e.preventDefault();
+  };
+  globalThis.addEventListener("error", swallow);
+  try {
+    fn();
+  } finally {
+    globalThis.removeEventListener("error", swallow);
+  }
 }
 
 /** Moves the accepted `fd` into a Deno stream resource; closes the fd when that fails. */

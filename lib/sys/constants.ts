@@ -42,7 +42,7 @@ export const O = {
 /** shutdown(2) directions. */
 export const SHUT = { RD: 0, WR: 1, RDWR: 2 } as const;
 /** send(2) flags. */
-export const MSG = { DONTWAIT: 0x40, NOSIGNAL: 0x4000 } as const;
+export const MSG = { PEEK: 0x2, DONTWAIT: 0x40, NOSIGNAL: 0x4000 } as const;
 
 /** Signal numbers (the same on x86_64 and aarch64 Linux). */
 export const SIG = { HUP: 1, INT: 2, QUIT: 3, USR1: 10, TERM: 15 } as const;

@@ -173,6 +173,16 @@ export function readNow(fd: number, buf: Uint8Array): number | null {
   }
 }
 
+const peekBuf = new Uint8Array(1);
+
+/**
+ * True when bytes the peer sent wait unread in the socket (recv with MSG_PEEK | MSG_DONTWAIT:
+ * nothing is consumed). False at end of stream, on an error, or when nothing is waiting.
+ */
+export function hasUnread(fd: number): boolean {
+  return Number(libc().recv(fd, peekBuf, sz(1), MSG.PEEK | MSG.DONTWAIT)) > 0;
+}
+
 /**
  * Sends as much of `data` as the socket takes (no SIGPIPE) and returns that count: with
  * SO_SNDTIMEO set, a partial count when the timeout passed mid-way. Throws SysError (EAGAIN = the

@@ -8,7 +8,7 @@
 import net from "node:net";
 import { log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
-import { shedVictim } from "./shed.ts";
+import { lateness, shedVictim } from "./shed.ts";
 import { denoEngineFor, runDenoWorker } from "./async_deno.ts";
 import type { WorkerBase } from "./base.ts";
 import { exchangeContext, listenerNames, peerAddr } from "./context.ts";
@@ -69,11 +69,13 @@ export async function runAsyncWorker(w: WorkerBase): Promise<void> {
   const pool = new Pool();
   const opts: SocketOptions = { writeTimeout: ctx.timeouts.write, now: ctx.now };
   let drainAt = Infinity;
+  const late = lateness(SWEEP_MS);
   const beat = setInterval(() => {
     w.notify();
     const now = ctx.now();
     if (!w.alive && drainAt === Infinity) drainAt = now + w.settings.graceful_timeout * 1000;
-    for (const c of pool.conns) c.expire(now, drainAt);
+    const behind = late(now);
+    for (const c of pool.conns) c.expire(now, drainAt, behind);
   }, SWEEP_MS);
   const serve = (accepted: sys.Accepted, listener: number) => {
     const sock = new net.Socket({
@@ -82,7 +84,8 @@ export async function runAsyncWorker(w: WorkerBase): Promise<void> {
       writable: true,
       allowHalfOpen: true,
     });
-    const c = new SocketConnection(sock, peerAddr(accepted.remote), nameOf(listener), opts);
+    const peer = peerAddr(accepted.remote);
+    const c = new SocketConnection(sock, peer, nameOf(listener), opts, accepted.fd);
     pool.add(c);
     serveConnection(ctx, c).catch((e) => log.error("Error serving connection", e));
   };
@@ -93,7 +96,10 @@ export async function runAsyncWorker(w: WorkerBase): Promise<void> {
    */
   const makeRoom = async (fd: number): Promise<boolean> => {
     if (pool.conns.size < max) return true;
-    if (!graced) {
+    const victim = shedVictim(pool.conns);
+    if (victim === null) return false; // wait for room
+    // One already closing is dropped at once: no other worker could use it.
+    if (!graced && victim.shedOrder()?.[0] !== 0) {
       graced = true;
       await sleep(SHED_GRACE_MS);
       if (pool.conns.size < max) return true;

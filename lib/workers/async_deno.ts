@@ -7,7 +7,7 @@
 import { type DenoEngine, detectDenoEngine } from "../internals.ts";
 import { accessLogEnabled, log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
-import { shedVictim } from "./shed.ts";
+import { lateness, shedVictim } from "./shed.ts";
 import type { WorkerBase } from "./base.ts";
 import { clientPolicy } from "./client.ts";
 import { EngineConnection, type SweepState } from "./deno_conn.ts";
@@ -52,16 +52,20 @@ function tcpAddr(fd: number): Deno.NetAddr {
     : { transport: "tcp", hostname: "localhost", port: 0 };
 }
 
-/** Tracks the stop: when it began and when idle connections must be closed at the latest. */
+/**
+ * Tracks the stop (when it began, when idle connections must be closed at the latest) and whether
+ * this sweep comes late.
+ */
 function stopClock(w: WorkerBase): () => SweepState {
   let stopDeadline = Infinity;
   const grace = w.settings.graceful_timeout * 1000;
+  const late = lateness(SWEEP_MS);
   return () => {
     const now = performance.now();
     if (!w.alive && stopDeadline === Infinity) {
       stopDeadline = now + Math.max(0, grace - STOP_MARGIN_MS);
     }
-    return { now, stopping: !w.alive, stopDeadline };
+    return { now, stopping: !w.alive, stopDeadline, late: late(now) };
   };
 }
 
@@ -162,7 +166,10 @@ class DenoLoop {
   async #makeRoom(fd: number): Promise<boolean> {
     const max = this.#w.settings.worker_connections;
     if (this.#conns.size < max) return true;
-    if (!this.#graced) {
+    const victim = shedVictim(this.#conns);
+    if (victim === null) return false; // wait for room
+    // One already closing is dropped at once: no other worker could use it.
+    if (!this.#graced && victim.shedOrder()?.[0] !== 0) {
       this.#graced = true;
       await sleep(SHED_GRACE_MS);
       if (this.#conns.size < max) return true;

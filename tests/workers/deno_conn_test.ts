@@ -16,6 +16,7 @@ function fakeServer() {
       return Promise.resolve();
     },
     forceClose: () => void calls.push("forceClose"),
+    unread: () => false,
     adoptWebSocket: () => null,
   };
   return { server, calls };
