@@ -53,6 +53,7 @@ export const PR = { SET_PDEATHSIG: 1, GET_PDEATHSIG: 2 } as const;
 export const ERRNO = {
   EPERM: 1,
   ENOENT: 2,
+  ENOMEM: 12,
   EINTR: 4,
   EBADF: 9,
   EAGAIN: 11,
@@ -67,6 +68,7 @@ export const ERRNO = {
   EADDRNOTAVAIL: 99,
   ECONNABORTED: 103,
   ECONNRESET: 104,
+  ENOBUFS: 105,
   ENOTCONN: 107,
   ETIMEDOUT: 110,
   EPROTO: 71,

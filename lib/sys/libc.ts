@@ -28,6 +28,7 @@ const SYMBOLS = {
   __errno_location: { parameters: [], result: "pointer" },
   strerror: { parameters: ["i32"], result: "pointer" },
   umask: { parameters: ["u32"], result: "u32" },
+  getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   fchmod: { parameters: ["i32", "u32"], result: "i32" },
   fsync: { parameters: ["i32"], result: "i32" },

@@ -95,8 +95,9 @@ const acceptLen = new Uint8Array(4);
 const acceptLenView = new DataView(acceptLen.buffer);
 
 /**
- * Accepts one connection (blocking, close-on-exec). Returns null when another process won
- * the race or the peer went away first (EAGAIN, ECONNABORTED, EPROTO, EINTR), as gunicorn does.
+ * Accepts one connection (close-on-exec). Returns null when another process won the race or the
+ * peer went away first (EAGAIN, ECONNABORTED, EPROTO, EINTR, and EPERM: a firewall rule), as
+ * gunicorn does. Throws SysError otherwise (EMFILE/ENFILE: out of descriptors).
  */
 export function accept(fd: number): Accepted | null {
   acceptLenView.setInt32(0, SOCKADDR_STORAGE, true);
@@ -104,7 +105,8 @@ export function accept(fd: number): Accepted | null {
   if (cfd < 0) {
     const e = errno();
     if (
-      e === ERRNO.EAGAIN || e === ERRNO.ECONNABORTED || e === ERRNO.EPROTO || e === ERRNO.EINTR
+      e === ERRNO.EAGAIN || e === ERRNO.ECONNABORTED || e === ERRNO.EPROTO ||
+      e === ERRNO.EINTR || e === ERRNO.EPERM
     ) return null;
     throw new SysError("accept", e);
   }

@@ -12,6 +12,7 @@ import { lateness, shedVictim } from "./shed.ts";
 import { denoEngineFor, runDenoWorker } from "./async_deno.ts";
 import type { WorkerBase } from "./base.ts";
 import { exchangeContext, listenerNames, peerAddr } from "./context.ts";
+import { acceptOrExhausted, FD_BACKOFF_MS } from "./fd_limit.ts";
 import { serveConnection } from "./exchange.ts";
 import { SocketConnection, type SocketOptions } from "./socket_io.ts";
 
@@ -113,20 +114,22 @@ export async function runAsyncWorker(w: WorkerBase): Promise<void> {
       sys.drain(w.wakeFd);
       graced = false;
       let starved = false;
+      let exhausted = false;
       for (const fd of w.boot.fds) {
-        if (!ready.includes(fd)) continue;
+        if (!ready.includes(fd) || exhausted) continue;
         while (w.alive) {
           if (!await makeRoom(fd)) {
             starved = pool.conns.size >= max;
             break;
           }
-          const conn = sys.accept(fd);
-          if (conn === null) break;
+          const conn = acceptOrExhausted(fd);
+          if (conn === "exhausted") exhausted = true;
+          if (conn === null || conn === "exhausted") break;
           serve(conn, fd);
         }
       }
-      // Full of requests in hand: leave new connections in the shared backlog for a while.
-      if (starved) await pool.room(ROOM_WAIT_MS);
+      // Full of requests in hand, or out of fds: leave new connections in the shared backlog.
+      if (starved || exhausted) await pool.room(exhausted ? FD_BACKOFF_MS : ROOM_WAIT_MS);
     }
     while (pool.conns.size > 0) await pool.room(POLL_MS);
   } finally {

@@ -13,6 +13,7 @@ import { clientPolicy } from "./client.ts";
 import { EngineConnection, type SweepState } from "./deno_conn.ts";
 import { connectionHandler, type DenoContext } from "./deno_exchange.ts";
 import { chooseEngine } from "./engine.ts";
+import { acceptOrExhausted, FD_BACKOFF_MS } from "./fd_limit.ts";
 import { internalError } from "./respond.ts";
 import { type Timeouts, timeoutsOf } from "./timeouts.ts";
 
@@ -143,20 +144,22 @@ class DenoLoop {
     sys.drain(w.wakeFd);
     this.#graced = false;
     let starved = false;
+    let exhausted = false;
     for (const fd of w.boot.fds) {
-      if (!ready.includes(fd)) continue;
+      if (!ready.includes(fd) || exhausted) continue;
       while (w.alive) {
         if (!await this.#makeRoom(fd)) {
           starved = this.#conns.size >= w.settings.worker_connections;
           break;
         }
-        const accepted = sys.accept(fd);
-        if (accepted === null) break;
+        const accepted = acceptOrExhausted(fd);
+        if (accepted === "exhausted") exhausted = true;
+        if (accepted === null || accepted === "exhausted") break;
         this.#serve(accepted, fd);
       }
     }
-    // Full of requests in hand: leave new connections in the shared backlog for a while.
-    if (starved) await this.#room(ROOM_WAIT_MS);
+    // Full of requests in hand, or out of fds: leave new connections in the shared backlog.
+    if (starved || exhausted) await this.#room(exhausted ? FD_BACKOFF_MS : ROOM_WAIT_MS);
   }
 
   /**
