@@ -7,6 +7,7 @@
 import process from "node:process";
 import { libc } from "./sys/libc.ts";
 import * as sys from "./sys/mod.ts";
+import { type Bodies, ownSymbol, responseBodies } from "./internals_body.ts";
 
 /** shutdown(2)'s `how` for both directions. */
 const SHUT_RDWR = 2;
@@ -112,10 +113,6 @@ interface Parts {
   core: Core;
 }
 
-function ownSymbol(obj: object, description: string): symbol | null {
-  return Object.getOwnPropertySymbols(obj).find((s) => s.description === description) ?? null;
-}
-
 function internals(): Record<string, unknown> | null {
   const key = (Deno as unknown as { internal?: symbol }).internal;
   const value = key === undefined ? undefined : (Deno as unknown as Record<symbol, unknown>)[key];
@@ -189,6 +186,7 @@ function makeEngine(parts: Parts, bodies: Bodies): DenoEngine {
     version: Deno.version.deno,
     ...bodies,
     serveFd(fd, options) {
+      const peer = sys.peerKey(fd);
       const rid = takeStream(parts, fd);
       const connection = { [parts.core.internalRidSymbol]: rid, localAddr: options.localAddr };
       const { handler, onError, signal } = options;
@@ -198,8 +196,11 @@ function makeEngine(parts: Parts, bodies: Bodies): DenoEngine {
       const server = parts.serveOn(connection, inner.signal, handler, onError, () => {});
       let open = true;
       let closing = false;
-      // The fd is the stream's until the connection ends: only then may its number be reused.
-      const forceClose = () => void (open && libc().shutdown(fd, SHUT_RDWR));
+      // The fd is the stream's until the connection ends, which Deno's engine tells a moment
+      // after it closed the fd: a new connection may have its number by then (another peer).
+      const forceClose = () => {
+        if (open && sys.peerKey(fd) === peer) libc().shutdown(fd, SHUT_RDWR);
+      };
       const abort = () => {
         if (!open) return;
         if (closing) return forceClose(); // the graceful close took the server resource
@@ -269,68 +270,4 @@ function adopt(core: Core, response: Response, serverRid: number): WebSocket | n
     if (core.resources()[serverRid] === "http") core.tryClose(serverRid);
   }, { once: true });
   return ws;
-}
-
-/** The UTF-8 length of `s` without encoding it. */
-function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 2; // a surrogate pair: 4 bytes for 2 code units
-      i++;
-    } else if (c >= 0x800) n += 2; // lone surrogates become U+FFFD: 3 bytes too
-    else if (c >= 0x80) n += 1;
-  }
-  return n;
-}
-
-function lengthOf(v: unknown): number | null {
-  if (typeof v === "string") return utf8Length(v);
-  if (v instanceof Uint8Array) return v.byteLength;
-  return null;
-}
-
-type Bodies = Pick<DenoEngine, "bodyKind" | "bodyLength">;
-
-/** "small" or "large" for an in-memory body; a short string is not measured (3 bytes a unit at most). */
-function sizeOf(v: string | Uint8Array, large: number): "small" | "large" {
-  if (typeof v === "string" && v.length * 3 <= large) return "small";
-  return (lengthOf(v) ?? 0) > large ? "large" : "small";
-}
-type InnerBody = { source?: unknown; length?: unknown } | null | undefined;
-
-/**
- * Reads a Response's body from Deno's own fields: the static body of the serve fast path
- * ("serve fast body") or the inner response's body (its source, and length when known).
- */
-function responseBodies(): Bodies {
-  const sample = new Response("");
-  const fast = ownSymbol(sample, "serve fast body");
-  const inner = ownSymbol(sample, "response");
-  if (fast === null || inner === null) {
-    return { bodyKind: () => "unknown", bodyLength: () => null };
-  }
-  const parts = (r: Response): [unknown, InnerBody] => {
-    const own = r as unknown as Record<symbol, unknown>;
-    return [own[fast], (own[inner] as { body?: InnerBody } | undefined)?.body];
-  };
-  return {
-    bodyKind(r, large) {
-      const [quick, body] = parts(r);
-      if (typeof quick === "string" || quick instanceof Uint8Array) return sizeOf(quick, large);
-      if (body === null) return "empty";
-      if (body === undefined) return "unknown";
-      if (typeof body.length === "number") return body.length > large ? "large" : "small";
-      const src = body.source;
-      return typeof src === "string" || src instanceof Uint8Array ? sizeOf(src, large) : "stream";
-    },
-    bodyLength(r) {
-      const [quick, body] = parts(r);
-      const n = lengthOf(quick);
-      if (n !== null) return n;
-      if (body === null) return 0;
-      return typeof body?.length === "number" ? body.length : lengthOf(body?.source);
-    },
-  };
 }

@@ -65,6 +65,17 @@ export function localAddr(fd: number): SockAddr {
   return decodeSockAddr(buf, new DataView(len.buffer).getInt32(0, true));
 }
 
+/**
+ * The raw address of the peer a connected socket `fd` talks to, as a string to compare (not to
+ * show); null when it has none (not connected, or `fd` is closed).
+ */
+export function peerKey(fd: number): string | null {
+  const buf = new Uint8Array(SOCKADDR_STORAGE);
+  const len = intArg(SOCKADDR_STORAGE);
+  if (libc().getpeername(fd, buf, len) < 0) return null;
+  return buf.subarray(0, new DataView(len.buffer).getInt32(0, true)).join(",");
+}
+
 /** True when `fd` is an open socket in listening state. */
 export function isListeningSocket(fd: number): boolean {
   const val = new Uint8Array(4), len = intArg(4);
