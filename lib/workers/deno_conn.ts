@@ -181,17 +181,22 @@ export class EngineConnection {
 
   /** No request has arrived unread (checked only when a deadline says it would be closed). */
   #idle(state: SweepState): boolean {
-    return !state.late && !(this.#server?.unread() ?? false);
+    return !state.late && !this.unread();
+  }
+
+  /** True while bytes the client sent wait in the socket, not yet read by Deno's engine. */
+  unread(): boolean {
+    return this.#server?.unread() ?? false;
   }
 
   /**
    * How willing the worker is to drop this connection to make room (lower first: closing, idle
    * between requests, waiting for its first request) and since when; null while a request is in
-   * flight or waits unread in the socket, or a WebSocket is open.
+   * flight or a WebSocket is open.
    */
   shedOrder(): [number, number] | null {
     if (this.#closing) return [0, this.#closeBy];
-    if (this.#upgraded || this.#exchanges.size > 0 || this.#server?.unread()) return null;
+    if (this.#upgraded || this.#exchanges.size > 0) return null;
     return [this.#served > 0 ? 1 : 2, this.#idleSince];
   }
 

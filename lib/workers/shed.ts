@@ -8,6 +8,11 @@
 export interface Sheddable {
   /** `[rank, since]`: lower ranks go first (closing, idle, no request yet), then the oldest. */
   shedOrder(): readonly [number, number] | null;
+  /**
+   * True while a request waits unread in its socket (asked only of the one about to be chosen:
+   * it may cost a system call).
+   */
+  unread(): boolean;
 }
 
 /**
@@ -18,33 +23,37 @@ export interface Sheddable {
 export const SHED_AFTER_MS = 1000;
 
 /**
- * The connection to shed first, or null when every one has a request in hand or has waited less
- * than {@linkcode SHED_AFTER_MS} at `now` (one already closing may always go).
+ * The connection to shed first, or null when every one has a request in hand (or unread), or has
+ * waited less than {@linkcode SHED_AFTER_MS} at `now` (one already closing may always go).
  *
  * @example
  * ```ts
  * import { shedVictim } from "./shed.ts";
- * const a = { shedOrder: () => [1, 50] as const };
- * const b = { shedOrder: () => [1, 10] as const };
- * const busy = { shedOrder: () => null };
- * console.assert(shedVictim([a, b, busy]) === b);
+ * const a = { shedOrder: () => [1, 50] as const, unread: () => false };
+ * const b = { shedOrder: () => [1, 10] as const, unread: () => false };
+ * const busy = { shedOrder: () => null, unread: () => false };
+ * console.assert(shedVictim([a, b, busy], 5000) === b);
  * ```
  */
 export function shedVictim<T extends Sheddable>(
   conns: Iterable<T>,
   now: number = performance.now(),
 ): T | null {
-  let victim: T | null = null;
-  let best: readonly [number, number] = [Infinity, Infinity];
-  for (const c of conns) {
-    const o = c.shedOrder();
-    if (o === null || (o[0] > 0 && o[1] > now - SHED_AFTER_MS)) continue;
-    if (o[0] < best[0] || (o[0] === best[0] && o[1] < best[1])) {
-      victim = c;
-      best = o;
+  const passed = new Set<T>();
+  for (;;) {
+    let victim: T | null = null;
+    let best: readonly [number, number] = [Infinity, Infinity];
+    for (const c of conns) {
+      const o = passed.has(c) ? null : c.shedOrder();
+      if (o === null || (o[0] > 0 && o[1] > now - SHED_AFTER_MS)) continue;
+      if (o[0] < best[0] || (o[0] === best[0] && o[1] < best[1])) {
+        victim = c;
+        best = o;
+      }
     }
+    if (victim === null || best[0] === 0 || !victim.unread()) return victim;
+    passed.add(victim);
   }
-  return victim;
 }
 
 /** A sweep more than this many periods after the last one comes late. */

@@ -182,7 +182,7 @@ export class SocketConnection implements Connection {
    * True while the client sent bytes nobody has read yet (buffered here, or in the kernel while
    * the event loop was busy): a request arrived, so the connection is not idle.
    */
-  #unread(): boolean {
+  unread(): boolean {
     if (this.#chunks.length > 0) return true;
     return this.#fd !== null && !this.#sock.destroyed && sys.hasUnread(this.#fd);
   }
@@ -204,7 +204,7 @@ export class SocketConnection implements Connection {
       ? Math.min(this.#readDeadline, drainAt)
       : this.#readDeadline;
     if (now > deadline) {
-      if (this.#phase === "idle" && (late || this.#unread())) return;
+      if (this.#phase === "idle" && (late || this.unread())) return;
       this.#timedOut = this.#phase === "busy" ? "body" : this.#phase;
       this.#notify();
     }
@@ -212,11 +212,11 @@ export class SocketConnection implements Connection {
 
   /**
    * How willing the worker is to drop this connection to make room (lower first), and since
-   * when it has been in that state; null while a request is in hand or waits unread.
+   * when it has been in that state; null while a request is in hand.
    */
   shedOrder(): [number, number] | null {
     if (this.#closing) return [0, this.#since];
-    if (this.#phase === "busy" || this.#unread()) return null;
+    if (this.#phase === "busy") return null;
     if (this.#phase === "idle") return [1, this.#since];
     if (this.#phase === "head") return [2, this.#since];
     return null;

@@ -5,8 +5,8 @@ import { lateness, SHED_AFTER_MS, shedVictim } from "../../lib/workers/shed.ts";
 
 const NOW = 100_000;
 
-function conn(order: readonly [number, number] | null) {
-  return { order, shedOrder: () => order };
+function conn(order: readonly [number, number] | null, unread = false) {
+  return { order, shedOrder: () => order, unread: () => unread };
 }
 
 Deno.test("shedVictim() takes the lowest rank, then the one that waited longest", () => {
@@ -38,4 +38,12 @@ Deno.test("lateness() flags a sweep that comes more than four periods after the 
   assertEquals([late(t0 + 250), late(t0 + 500)], [false, false]);
   assertEquals(late(t0 + 5500), true, "the event loop was blocked 5 s");
   assertEquals(late(t0 + 5750), false, "the next sweep is on time again");
+});
+
+Deno.test("shedVictim() passes over a connection whose request waits unread", () => {
+  const oldest = conn([2, 10], true);
+  const next = conn([2, 20]);
+  assertEquals(shedVictim([oldest, next], NOW), next);
+  assertEquals(shedVictim([oldest], NOW), null);
+  assertEquals(shedVictim([conn([0, 10], true)], NOW)?.order, [0, 10], "closing anyway");
 });
