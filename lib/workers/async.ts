@@ -8,7 +8,7 @@
 import net from "node:net";
 import { log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
-import { lateness, shedVictim } from "./shed.ts";
+import { lateness, type ShedAfter, shedAfter, shedVictim } from "./shed.ts";
 import { denoEngineFor, runDenoWorker } from "./async_deno.ts";
 import type { WorkerBase } from "./base.ts";
 import { exchangeContext, listenerNames, peerAddr } from "./context.ts";
@@ -33,6 +33,16 @@ function sleep(ms: number): Promise<void> {
 class Pool {
   readonly conns = new Set<SocketConnection>();
   #roomFreed: (() => void) | null = null;
+  #after: ShedAfter;
+
+  constructor(after: ShedAfter) {
+    this.#after = after;
+  }
+
+  /** The connection to shed first, if any (lib/workers/shed.ts). */
+  victim(): SocketConnection | null {
+    return shedVictim(this.conns, performance.now(), this.#after);
+  }
 
   add(c: SocketConnection): void {
     this.conns.add(c);
@@ -51,7 +61,7 @@ class Pool {
 
   /** Drops the idle or slow connection that has waited longest; false when there is none. */
   async shed(): Promise<boolean> {
-    const victim = shedVictim(this.conns);
+    const victim = this.victim();
     if (victim === null) return false;
     log.debug("Closing the longest-waiting idle or slow connection: --worker-connections reached");
     victim.destroy();
@@ -67,7 +77,7 @@ export async function runAsyncWorker(w: WorkerBase): Promise<void> {
   const ctx = exchangeContext(w, { className: "-k async", persistent: true });
   const max = w.settings.worker_connections;
   const nameOf = listenerNames(w.boot.fds);
-  const pool = new Pool();
+  const pool = new Pool(shedAfter(ctx.timeouts.head));
   const opts: SocketOptions = { writeTimeout: ctx.timeouts.write, now: ctx.now };
   let drainAt = Infinity;
   const late = lateness(SWEEP_MS);
@@ -97,7 +107,7 @@ export async function runAsyncWorker(w: WorkerBase): Promise<void> {
    */
   const makeRoom = async (fd: number): Promise<boolean> => {
     if (pool.conns.size < max) return true;
-    const victim = shedVictim(pool.conns);
+    const victim = pool.victim();
     if (victim === null) return false; // wait for room
     // One already closing is dropped at once: no other worker could use it.
     if (!graced && victim.shedOrder()?.[0] !== 0) {

@@ -7,7 +7,7 @@
 import { type DenoEngine, detectDenoEngine } from "../internals.ts";
 import { accessLogEnabled, log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
-import { lateness, shedVictim } from "./shed.ts";
+import { lateness, type ShedAfter, shedAfter, shedVictim } from "./shed.ts";
 import type { WorkerBase } from "./base.ts";
 import { clientPolicy } from "./client.ts";
 import { EngineConnection, type SweepState } from "./deno_conn.ts";
@@ -102,6 +102,7 @@ class DenoLoop {
   #state: () => SweepState;
   #roomFreed: (() => void) | null = null;
   #graced = false;
+  #shedAfter: ShedAfter;
 
   constructor(w: WorkerBase, engine: DenoEngine) {
     this.#w = w;
@@ -109,6 +110,7 @@ class DenoLoop {
     this.#ctx = context(w, engine, timeoutsOf(w.settings));
     this.#locals = new Map(w.boot.fds.map((fd) => [fd, tcpAddr(fd)]));
     this.#state = stopClock(w);
+    this.#shedAfter = shedAfter(this.#ctx.timeouts.head);
   }
 
   #sweep = (): void => {
@@ -169,7 +171,7 @@ class DenoLoop {
   async #makeRoom(fd: number): Promise<boolean> {
     const max = this.#w.settings.worker_connections;
     if (this.#conns.size < max) return true;
-    const victim = shedVictim(this.#conns);
+    const victim = this.#victim();
     if (victim === null) return false; // wait for room
     // One already closing is dropped at once: no other worker could use it.
     if (!this.#graced && victim.shedOrder()?.[0] !== 0) {
@@ -181,9 +183,13 @@ class DenoLoop {
     return await this.#shed();
   }
 
+  #victim(): EngineConnection | null {
+    return shedVictim(this.#conns, performance.now(), this.#shedAfter);
+  }
+
   /** Drops the idle or slow connection that has waited longest; false when there is none. */
   async #shed(): Promise<boolean> {
-    const victim = shedVictim(this.#conns);
+    const victim = this.#victim();
     if (victim === null) return false;
     log.debug("Closing the longest-waiting idle or slow connection: --worker-connections reached");
     victim.kill();

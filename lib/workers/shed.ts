@@ -15,37 +15,57 @@ export interface Sheddable {
   unread(): boolean;
 }
 
-/**
- * How long a connection must have waited (for its first request, or idle since its last one)
- * before it may be shed: a client that connected and is sending its request, or that was just
- * answered and is sending the next, is not cut in that instant.
- */
-export const SHED_AFTER_MS = 1000;
+/** How long a connection must have waited before it may be shed, by what it waits for. */
+export interface ShedAfter {
+  /** Idle between requests (a kept-alive client just answered may be sending its next one). */
+  idle: number;
+  /** Without a request yet (a client that just connected may be about to send it). */
+  fresh: number;
+}
 
 /**
- * The connection to shed first, or null when every one has a request in hand (or unread), or has
- * waited less than {@linkcode SHED_AFTER_MS} at `now` (one already closing may always go).
+ * The waits before shedding for a worker whose new connections have `headMs` (`--header-timeout`)
+ * to bring their first request: 1 s idle; for a new connection half of that, 5 s at most (a busy
+ * client can take most of a second between its connect and its request: shedding it then loses a
+ * request, not a slowloris).
  *
  * @example
  * ```ts
- * import { shedVictim } from "./shed.ts";
+ * import { shedAfter } from "./shed.ts";
+ * console.assert(shedAfter(10_000).fresh === 5000 && shedAfter(1000).fresh === 500);
+ * ```
+ */
+export function shedAfter(headMs: number): ShedAfter {
+  return { idle: 1000, fresh: Math.min(5000, headMs / 2) };
+}
+
+/**
+ * The connection to shed first, or null when every one has a request in hand (or unread), or has
+ * not yet waited as long as `after` says at `now` (one already closing may always go).
+ *
+ * @example
+ * ```ts
+ * import { shedAfter, shedVictim } from "./shed.ts";
  * const a = { shedOrder: () => [1, 50] as const, unread: () => false };
  * const b = { shedOrder: () => [1, 10] as const, unread: () => false };
  * const busy = { shedOrder: () => null, unread: () => false };
- * console.assert(shedVictim([a, b, busy], 5000) === b);
+ * console.assert(shedVictim([a, b, busy], 5000, shedAfter(10_000)) === b);
  * ```
  */
 export function shedVictim<T extends Sheddable>(
   conns: Iterable<T>,
-  now: number = performance.now(),
+  now: number,
+  after: ShedAfter,
 ): T | null {
+  const young = (o: readonly [number, number]) =>
+    o[0] > 0 && o[1] > now - (o[0] === 1 ? after.idle : after.fresh);
   const passed = new Set<T>();
   for (;;) {
     let victim: T | null = null;
     let best: readonly [number, number] = [Infinity, Infinity];
     for (const c of conns) {
       const o = passed.has(c) ? null : c.shedOrder();
-      if (o === null || (o[0] > 0 && o[1] > now - SHED_AFTER_MS)) continue;
+      if (o === null || young(o)) continue;
       if (o[0] < best[0] || (o[0] === best[0] && o[1] < best[1])) {
         victim = c;
         best = o;
