@@ -53,10 +53,10 @@ export const PR = { SET_PDEATHSIG: 1, GET_PDEATHSIG: 2 } as const;
 export const ERRNO = {
   EPERM: 1,
   ENOENT: 2,
-  ENOMEM: 12,
   EINTR: 4,
   EBADF: 9,
   EAGAIN: 11,
+  ENOMEM: 12,
   EACCES: 13,
   EEXIST: 17,
   EINVAL: 22,
