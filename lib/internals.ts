@@ -7,6 +7,7 @@
 import process from "node:process";
 import { libc } from "./sys/libc.ts";
 import * as sys from "./sys/mod.ts";
+import { type Bodies, ownSymbol, responseBodies } from "./internals_body.ts";
 
 /** shutdown(2)'s `how` for both directions. */
 const SHUT_RDWR = 2;
@@ -21,7 +22,10 @@ export type EngineHandler = (
 export interface ServeFdOptions {
   /** The listener's address (Deno reports it as the server's `addr`). */
   localAddr: Deno.NetAddr;
-  /** Aborting it closes the connection at once (in-flight requests and WebSockets included). */
+  /**
+   * Aborting it closes the connection at once (in-flight requests and WebSockets included); a
+   * no-op once the connection has closed (its abort can never throw).
+   */
   signal: AbortSignal;
   handler: EngineHandler;
   /** Called when the handler's result cannot be sent (not a Response, a used body, ...). */
@@ -40,10 +44,14 @@ export interface EngineServer {
   /**
    * Ends a connection whose {@link shutdown} does not finish (a client that neither reads nor
    * ends its body): shuts the socket down both ways, so Deno's engine sees EOF and a failed write.
-   * Aborting the signal instead, once `shutdown()` ran, throws from Deno's abort listener (the
-   * server resource is gone) and kills the worker.
+   * Aborting the signal once `shutdown()` ran does this (Deno's abort listener can no longer).
    */
   forceClose(): void;
+  /**
+   * True while bytes the client sent wait in the socket, not yet read by Deno's engine (a request
+   * that arrived while the event loop was busy): such a connection is not idle.
+   */
+  unread(): boolean;
   /**
    * Keeps the WebSocket of a `Deno.upgradeWebSocket` response (status 101) open past the end of
    * the HTTP connection, which would otherwise force-close it; returns the server-side socket,
@@ -103,10 +111,6 @@ interface Parts {
   Tcp: TcpWrapClass;
   socketType: number;
   core: Core;
-}
-
-function ownSymbol(obj: object, description: string): symbol | null {
-  return Object.getOwnPropertySymbols(obj).find((s) => s.description === description) ?? null;
 }
 
 function internals(): Record<string, unknown> | null {
@@ -182,24 +186,57 @@ function makeEngine(parts: Parts, bodies: Bodies): DenoEngine {
     version: Deno.version.deno,
     ...bodies,
     serveFd(fd, options) {
+      const peer = sys.peerKey(fd);
       const rid = takeStream(parts, fd);
       const connection = { [parts.core.internalRidSymbol]: rid, localAddr: options.localAddr };
       const { handler, onError, signal } = options;
-      const server = parts.serveOn(connection, signal, handler, onError, () => {});
+      // Deno's own abort listener throws (uncaught: the worker dies) once the connection's server
+      // resource is gone, which happens before `finished` settles: it is never aborted directly.
+      const inner = new AbortController();
+      const server = parts.serveOn(connection, inner.signal, handler, onError, () => {});
       let open = true;
+      let closing = false;
+      // The fd is the stream's until the connection ends, which Deno's engine tells a moment
+      // after it closed the fd: a new connection may have its number by then (another peer).
+      const forceClose = () => {
+        if (open && sys.peerKey(fd) === peer) libc().shutdown(fd, SHUT_RDWR);
+      };
+      const abort = () => {
+        if (!open) return;
+        if (closing) return forceClose(); // the graceful close took the server resource
+        quietly(() => inner.abort());
+      };
+      signal.addEventListener("abort", abort, { once: true });
       return {
         finished: server.finished.then(
           () => (open = false, null),
           (e) => (open = false, e instanceof Error ? e : new Error(String(e))),
         ),
-        // The fd is the stream's until the connection ends: only then may its number be reused.
-        forceClose: () => void (open && libc().shutdown(fd, SHUT_RDWR)),
-        shutdown: () => server.shutdown().catch(() => {}),
+        forceClose,
+        shutdown: () => (closing = true, server.shutdown().catch(() => {})),
+        unread: () => open && sys.hasUnread(fd),
         // Deno's connection server is the resource created right after the stream's.
         adoptWebSocket: (response) => adopt(parts.core, response, rid + 1),
       };
     },
   };
+}
+
+/**
+ * Runs `fn` (which dispatches an abort event), keeping the BadResource a Deno abort listener
+ * throws for a resource already closed from reaching the global error handler (which would end
+ * the process): that close already happened, so the abort has nothing left to do.
+ */
+function quietly(fn: () => void): void {
+  const swallow = (e: ErrorEvent) => {
+    if (e.error instanceof Deno.errors.BadResource) e.preventDefault();
+  };
+  globalThis.addEventListener("error", swallow);
+  try {
+    fn();
+  } finally {
+    globalThis.removeEventListener("error", swallow);
+  }
 }
 
 /** Moves the accepted `fd` into a Deno stream resource; closes the fd when that fails. */
@@ -233,68 +270,4 @@ function adopt(core: Core, response: Response, serverRid: number): WebSocket | n
     if (core.resources()[serverRid] === "http") core.tryClose(serverRid);
   }, { once: true });
   return ws;
-}
-
-/** The UTF-8 length of `s` without encoding it. */
-function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 2; // a surrogate pair: 4 bytes for 2 code units
-      i++;
-    } else if (c >= 0x800) n += 2; // lone surrogates become U+FFFD: 3 bytes too
-    else if (c >= 0x80) n += 1;
-  }
-  return n;
-}
-
-function lengthOf(v: unknown): number | null {
-  if (typeof v === "string") return utf8Length(v);
-  if (v instanceof Uint8Array) return v.byteLength;
-  return null;
-}
-
-type Bodies = Pick<DenoEngine, "bodyKind" | "bodyLength">;
-
-/** "small" or "large" for an in-memory body; a short string is not measured (3 bytes a unit at most). */
-function sizeOf(v: string | Uint8Array, large: number): "small" | "large" {
-  if (typeof v === "string" && v.length * 3 <= large) return "small";
-  return (lengthOf(v) ?? 0) > large ? "large" : "small";
-}
-type InnerBody = { source?: unknown; length?: unknown } | null | undefined;
-
-/**
- * Reads a Response's body from Deno's own fields: the static body of the serve fast path
- * ("serve fast body") or the inner response's body (its source, and length when known).
- */
-function responseBodies(): Bodies {
-  const sample = new Response("");
-  const fast = ownSymbol(sample, "serve fast body");
-  const inner = ownSymbol(sample, "response");
-  if (fast === null || inner === null) {
-    return { bodyKind: () => "unknown", bodyLength: () => null };
-  }
-  const parts = (r: Response): [unknown, InnerBody] => {
-    const own = r as unknown as Record<symbol, unknown>;
-    return [own[fast], (own[inner] as { body?: InnerBody } | undefined)?.body];
-  };
-  return {
-    bodyKind(r, large) {
-      const [quick, body] = parts(r);
-      if (typeof quick === "string" || quick instanceof Uint8Array) return sizeOf(quick, large);
-      if (body === null) return "empty";
-      if (body === undefined) return "unknown";
-      if (typeof body.length === "number") return body.length > large ? "large" : "small";
-      const src = body.source;
-      return typeof src === "string" || src instanceof Uint8Array ? sizeOf(src, large) : "stream";
-    },
-    bodyLength(r) {
-      const [quick, body] = parts(r);
-      const n = lengthOf(quick);
-      if (n !== null) return n;
-      if (body === null) return 0;
-      return typeof body?.length === "number" ? body.length : lengthOf(body?.source);
-    },
-  };
 }

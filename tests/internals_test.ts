@@ -26,13 +26,18 @@ async function withListener(fn: (port: number, fd: number) => Promise<void>): Pr
 }
 
 /** Accepts one connection (waiting for it in poll) and serves it with `handler`. */
-async function serveOne(e: DenoEngine, listener: number, handler: EngineHandler) {
+async function serveOne(
+  e: DenoEngine,
+  listener: number,
+  handler: EngineHandler,
+  signal = new AbortController().signal,
+) {
   await sys.pollInAsync([listener], 5000);
   const accepted = sys.accept(listener);
   assert(accepted !== null, "a connection was waiting");
   return e.serveFd(accepted.fd, {
     localAddr: { transport: "tcp", hostname: "127.0.0.1", port: 0 },
-    signal: new AbortController().signal,
+    signal,
     handler,
     onError: () => new Response("error", { status: 500 }),
   });
@@ -104,6 +109,33 @@ Deno.test("EngineServer.finished settles with the error when a client resets mid
     const error = await server.finished;
     assert(error instanceof Error, "finished resolves with the reset instead of rejecting");
     assertMatch(error.message, /reset/i);
+  });
+});
+
+Deno.test("serveFd()'s signal can be aborted at any time: after the end, after a graceful shutdown", async () => {
+  const e = engine();
+  await withListener(async (port, listener) => {
+    const hello = () => new Response("hello\n");
+    // After the end: Deno's own abort listener would throw BadResource (uncaught: the process dies).
+    const ended = new AbortController();
+    const client = await Deno.connect({ hostname: "127.0.0.1", port });
+    const server = await serveOne(e, listener, hello, ended.signal);
+    await client.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    assertMatch(await readAll(client), /hello\n$/);
+    client.close();
+    assertEquals(await server.finished, null);
+    ended.abort();
+    // After shutdown() took the server resource: the socket is shut down instead.
+    const shut = new AbortController();
+    const idle = await Deno.connect({ hostname: "127.0.0.1", port });
+    const served = await serveOne(e, listener, hello, shut.signal);
+    await idle.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab"));
+    void served.shutdown();
+    shut.abort();
+    await readAll(idle); // the connection ends
+    await served.finished;
+    idle.close();
+    await new Promise((r) => setTimeout(r, 50)); // an uncaught error would be reported by now
   });
 });
 

@@ -42,7 +42,7 @@ export const O = {
 /** shutdown(2) directions. */
 export const SHUT = { RD: 0, WR: 1, RDWR: 2 } as const;
 /** send(2) flags. */
-export const MSG = { DONTWAIT: 0x40, NOSIGNAL: 0x4000 } as const;
+export const MSG = { PEEK: 0x2, DONTWAIT: 0x40, NOSIGNAL: 0x4000 } as const;
 
 /** Signal numbers (the same on x86_64 and aarch64 Linux). */
 export const SIG = { HUP: 1, INT: 2, QUIT: 3, USR1: 10, TERM: 15 } as const;
@@ -56,6 +56,7 @@ export const ERRNO = {
   EINTR: 4,
   EBADF: 9,
   EAGAIN: 11,
+  ENOMEM: 12,
   EACCES: 13,
   EEXIST: 17,
   EINVAL: 22,
@@ -67,6 +68,7 @@ export const ERRNO = {
   EADDRNOTAVAIL: 99,
   ECONNABORTED: 103,
   ECONNRESET: 104,
+  ENOBUFS: 105,
   ENOTCONN: 107,
   ETIMEDOUT: 110,
   EPROTO: 71,

@@ -44,3 +44,17 @@ export function sdNotify(state: string, socketPath: string | undefined): boolean
   }
   return true;
 }
+
+/** RLIMIT_NOFILE on Linux (x86_64 and aarch64). */
+const RLIMIT_NOFILE = 7;
+
+/**
+ * The soft limit on open file descriptors (RLIMIT_NOFILE) of this process, the one open(),
+ * socket() and accept() fail at with EMFILE; Infinity when unlimited.
+ */
+export function openFileLimit(): number {
+  const buf = new BigUint64Array(2);
+  check("getrlimit", libc().getrlimit(RLIMIT_NOFILE, new Uint8Array(buf.buffer)));
+  const soft = buf[0]!;
+  return soft >= BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(soft);
+}

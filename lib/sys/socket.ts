@@ -65,6 +65,17 @@ export function localAddr(fd: number): SockAddr {
   return decodeSockAddr(buf, new DataView(len.buffer).getInt32(0, true));
 }
 
+/**
+ * The raw address of the peer a connected socket `fd` talks to, as a string to compare (not to
+ * show); null when it has none (not connected, or `fd` is closed).
+ */
+export function peerKey(fd: number): string | null {
+  const buf = new Uint8Array(SOCKADDR_STORAGE);
+  const len = intArg(SOCKADDR_STORAGE);
+  if (libc().getpeername(fd, buf, len) < 0) return null;
+  return buf.subarray(0, new DataView(len.buffer).getInt32(0, true)).join(",");
+}
+
 /** True when `fd` is an open socket in listening state. */
 export function isListeningSocket(fd: number): boolean {
   const val = new Uint8Array(4), len = intArg(4);
@@ -95,8 +106,9 @@ const acceptLen = new Uint8Array(4);
 const acceptLenView = new DataView(acceptLen.buffer);
 
 /**
- * Accepts one connection (blocking, close-on-exec). Returns null when another process won
- * the race or the peer went away first (EAGAIN, ECONNABORTED, EPROTO, EINTR), as gunicorn does.
+ * Accepts one connection (close-on-exec). Returns null when another process won the race or the
+ * peer went away first (EAGAIN, ECONNABORTED, EPROTO, EINTR, and EPERM: a firewall rule), as
+ * gunicorn does. Throws SysError otherwise (EMFILE/ENFILE: out of descriptors).
  */
 export function accept(fd: number): Accepted | null {
   acceptLenView.setInt32(0, SOCKADDR_STORAGE, true);
@@ -104,7 +116,8 @@ export function accept(fd: number): Accepted | null {
   if (cfd < 0) {
     const e = errno();
     if (
-      e === ERRNO.EAGAIN || e === ERRNO.ECONNABORTED || e === ERRNO.EPROTO || e === ERRNO.EINTR
+      e === ERRNO.EAGAIN || e === ERRNO.ECONNABORTED || e === ERRNO.EPROTO ||
+      e === ERRNO.EINTR || e === ERRNO.EPERM
     ) return null;
     throw new SysError("accept", e);
   }
@@ -171,6 +184,16 @@ export function readNow(fd: number, buf: Uint8Array): number | null {
     if (e === ERRNO.EAGAIN) return null;
     if (e !== ERRNO.EINTR) throw new SysError("recv", e);
   }
+}
+
+const peekBuf = new Uint8Array(1);
+
+/**
+ * True when bytes the peer sent wait unread in the socket (recv with MSG_PEEK | MSG_DONTWAIT:
+ * nothing is consumed). False at end of stream, on an error, or when nothing is waiting.
+ */
+export function hasUnread(fd: number): boolean {
+  return Number(libc().recv(fd, peekBuf, sz(1), MSG.PEEK | MSG.DONTWAIT)) > 0;
 }
 
 /**

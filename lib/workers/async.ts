@@ -8,10 +8,11 @@
 import net from "node:net";
 import { log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
-import { shedVictim } from "./shed.ts";
+import { lateness, type ShedAfter, shedAfter, shedVictim } from "./shed.ts";
 import { denoEngineFor, runDenoWorker } from "./async_deno.ts";
 import type { WorkerBase } from "./base.ts";
 import { exchangeContext, listenerNames, peerAddr } from "./context.ts";
+import { acceptOrExhausted, FD_BACKOFF_MS } from "./fd_limit.ts";
 import { serveConnection } from "./exchange.ts";
 import { SocketConnection, type SocketOptions } from "./socket_io.ts";
 
@@ -32,6 +33,16 @@ function sleep(ms: number): Promise<void> {
 class Pool {
   readonly conns = new Set<SocketConnection>();
   #roomFreed: (() => void) | null = null;
+  #after: ShedAfter;
+
+  constructor(after: ShedAfter) {
+    this.#after = after;
+  }
+
+  /** The connection to shed first, if any (lib/workers/shed.ts). */
+  victim(): SocketConnection | null {
+    return shedVictim(this.conns, performance.now(), this.#after);
+  }
 
   add(c: SocketConnection): void {
     this.conns.add(c);
@@ -50,7 +61,7 @@ class Pool {
 
   /** Drops the idle or slow connection that has waited longest; false when there is none. */
   async shed(): Promise<boolean> {
-    const victim = shedVictim(this.conns);
+    const victim = this.victim();
     if (victim === null) return false;
     log.debug("Closing the longest-waiting idle or slow connection: --worker-connections reached");
     victim.destroy();
@@ -66,14 +77,16 @@ export async function runAsyncWorker(w: WorkerBase): Promise<void> {
   const ctx = exchangeContext(w, { className: "-k async", persistent: true });
   const max = w.settings.worker_connections;
   const nameOf = listenerNames(w.boot.fds);
-  const pool = new Pool();
+  const pool = new Pool(shedAfter(ctx.timeouts.head));
   const opts: SocketOptions = { writeTimeout: ctx.timeouts.write, now: ctx.now };
   let drainAt = Infinity;
+  const late = lateness(SWEEP_MS);
   const beat = setInterval(() => {
     w.notify();
     const now = ctx.now();
     if (!w.alive && drainAt === Infinity) drainAt = now + w.settings.graceful_timeout * 1000;
-    for (const c of pool.conns) c.expire(now, drainAt);
+    const behind = late(now);
+    for (const c of pool.conns) c.expire(now, drainAt, behind);
   }, SWEEP_MS);
   const serve = (accepted: sys.Accepted, listener: number) => {
     const sock = new net.Socket({
@@ -82,7 +95,8 @@ export async function runAsyncWorker(w: WorkerBase): Promise<void> {
       writable: true,
       allowHalfOpen: true,
     });
-    const c = new SocketConnection(sock, peerAddr(accepted.remote), nameOf(listener), opts);
+    const peer = peerAddr(accepted.remote);
+    const c = new SocketConnection(sock, peer, nameOf(listener), opts, accepted.fd);
     pool.add(c);
     serveConnection(ctx, c).catch((e) => log.error("Error serving connection", e));
   };
@@ -93,7 +107,10 @@ export async function runAsyncWorker(w: WorkerBase): Promise<void> {
    */
   const makeRoom = async (fd: number): Promise<boolean> => {
     if (pool.conns.size < max) return true;
-    if (!graced) {
+    const victim = pool.victim();
+    if (victim === null) return false; // wait for room
+    // One already closing is dropped at once: no other worker could use it.
+    if (!graced && victim.shedOrder()?.[0] !== 0) {
       graced = true;
       await sleep(SHED_GRACE_MS);
       if (pool.conns.size < max) return true;
@@ -107,20 +124,22 @@ export async function runAsyncWorker(w: WorkerBase): Promise<void> {
       sys.drain(w.wakeFd);
       graced = false;
       let starved = false;
+      let exhausted = false;
       for (const fd of w.boot.fds) {
-        if (!ready.includes(fd)) continue;
+        if (!ready.includes(fd) || exhausted) continue;
         while (w.alive) {
           if (!await makeRoom(fd)) {
             starved = pool.conns.size >= max;
             break;
           }
-          const conn = sys.accept(fd);
-          if (conn === null) break;
+          const conn = acceptOrExhausted(fd);
+          if (conn === "exhausted") exhausted = true;
+          if (conn === null || conn === "exhausted") break;
           serve(conn, fd);
         }
       }
-      // Full of requests in hand: leave new connections in the shared backlog for a while.
-      if (starved) await pool.room(ROOM_WAIT_MS);
+      // Full of requests in hand, or out of fds: leave new connections in the shared backlog.
+      if (starved || exhausted) await pool.room(exhausted ? FD_BACKOFF_MS : ROOM_WAIT_MS);
     }
     while (pool.conns.size > 0) await pool.room(POLL_MS);
   } finally {

@@ -7,12 +7,13 @@
 import { type DenoEngine, detectDenoEngine } from "../internals.ts";
 import { accessLogEnabled, log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
-import { shedVictim } from "./shed.ts";
+import { lateness, type ShedAfter, shedAfter, shedVictim } from "./shed.ts";
 import type { WorkerBase } from "./base.ts";
 import { clientPolicy } from "./client.ts";
 import { EngineConnection, type SweepState } from "./deno_conn.ts";
 import { connectionHandler, type DenoContext } from "./deno_exchange.ts";
 import { chooseEngine } from "./engine.ts";
+import { acceptOrExhausted, FD_BACKOFF_MS } from "./fd_limit.ts";
 import { internalError } from "./respond.ts";
 import { type Timeouts, timeoutsOf } from "./timeouts.ts";
 
@@ -52,16 +53,20 @@ function tcpAddr(fd: number): Deno.NetAddr {
     : { transport: "tcp", hostname: "localhost", port: 0 };
 }
 
-/** Tracks the stop: when it began and when idle connections must be closed at the latest. */
+/**
+ * Tracks the stop (when it began, when idle connections must be closed at the latest) and whether
+ * this sweep comes late.
+ */
 function stopClock(w: WorkerBase): () => SweepState {
   let stopDeadline = Infinity;
   const grace = w.settings.graceful_timeout * 1000;
+  const late = lateness(SWEEP_MS);
   return () => {
     const now = performance.now();
     if (!w.alive && stopDeadline === Infinity) {
       stopDeadline = now + Math.max(0, grace - STOP_MARGIN_MS);
     }
-    return { now, stopping: !w.alive, stopDeadline };
+    return { now, stopping: !w.alive, stopDeadline, late: late(now) };
   };
 }
 
@@ -97,6 +102,7 @@ class DenoLoop {
   #state: () => SweepState;
   #roomFreed: (() => void) | null = null;
   #graced = false;
+  #shedAfter: ShedAfter;
 
   constructor(w: WorkerBase, engine: DenoEngine) {
     this.#w = w;
@@ -104,6 +110,7 @@ class DenoLoop {
     this.#ctx = context(w, engine, timeoutsOf(w.settings));
     this.#locals = new Map(w.boot.fds.map((fd) => [fd, tcpAddr(fd)]));
     this.#state = stopClock(w);
+    this.#shedAfter = shedAfter(this.#ctx.timeouts.head);
   }
 
   #sweep = (): void => {
@@ -139,20 +146,22 @@ class DenoLoop {
     sys.drain(w.wakeFd);
     this.#graced = false;
     let starved = false;
+    let exhausted = false;
     for (const fd of w.boot.fds) {
-      if (!ready.includes(fd)) continue;
+      if (!ready.includes(fd) || exhausted) continue;
       while (w.alive) {
         if (!await this.#makeRoom(fd)) {
           starved = this.#conns.size >= w.settings.worker_connections;
           break;
         }
-        const accepted = sys.accept(fd);
-        if (accepted === null) break;
+        const accepted = acceptOrExhausted(fd);
+        if (accepted === "exhausted") exhausted = true;
+        if (accepted === null || accepted === "exhausted") break;
         this.#serve(accepted, fd);
       }
     }
-    // Full of requests in hand: leave new connections in the shared backlog for a while.
-    if (starved) await this.#room(ROOM_WAIT_MS);
+    // Full of requests in hand, or out of fds: leave new connections in the shared backlog.
+    if (starved || exhausted) await this.#room(exhausted ? FD_BACKOFF_MS : ROOM_WAIT_MS);
   }
 
   /**
@@ -162,7 +171,10 @@ class DenoLoop {
   async #makeRoom(fd: number): Promise<boolean> {
     const max = this.#w.settings.worker_connections;
     if (this.#conns.size < max) return true;
-    if (!this.#graced) {
+    const victim = this.#victim();
+    if (victim === null) return false; // wait for room
+    // One already closing is dropped at once: no other worker could use it.
+    if (!this.#graced && victim.shedOrder()?.[0] !== 0) {
       this.#graced = true;
       await sleep(SHED_GRACE_MS);
       if (this.#conns.size < max) return true;
@@ -171,9 +183,13 @@ class DenoLoop {
     return await this.#shed();
   }
 
+  #victim(): EngineConnection | null {
+    return shedVictim(this.#conns, performance.now(), this.#shedAfter);
+  }
+
   /** Drops the idle or slow connection that has waited longest; false when there is none. */
   async #shed(): Promise<boolean> {
-    const victim = shedVictim(this.#conns);
+    const victim = this.#victim();
     if (victim === null) return false;
     log.debug("Closing the longest-waiting idle or slow connection: --worker-connections reached");
     victim.kill();

@@ -10,6 +10,7 @@ import { log, reopenLogFiles, setupLogging } from "../log.ts";
 import { requestMetrics, startStatsd } from "../statsd.ts";
 import * as sys from "../sys/mod.ts";
 import { readWorkerEnv, type WorkerBoot } from "./env.ts";
+import { capWorkerConnections } from "./fd_limit.ts";
 import { type Beat, HeartbeatWriter } from "../heartbeat.ts";
 import { getHeapStatistics } from "node:v8";
 import { releaseListeners } from "./release.ts";
@@ -80,6 +81,7 @@ export class WorkerBase {
       for (const fd of boot.fds) sys.setInheritable(fd, false);
       const s = boot.settings;
       await setupLogging(s);
+      capWorkerConnections(s, boot.age); // below RLIMIT_NOFILE
       if (s.umask !== null) sys.umask(s.umask);
       dropPrivileges(s);
       sys.setParentDeathSignal("SIGTERM"); // after dropPrivileges, which would clear it

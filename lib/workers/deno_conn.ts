@@ -64,6 +64,11 @@ export interface SweepState {
   stopping: boolean;
   /** When idle connections must be closed at the latest (Infinity while running). */
   stopDeadline: number;
+  /**
+   * The sweep runs late (the event loop was blocked): requests that arrived meanwhile may not be
+   * read yet, so no connection is closed as idle by this sweep.
+   */
+  late?: boolean;
 }
 
 /** A socket handed to Deno's engine, tracked so the worker can enforce deadlines and drain. */
@@ -158,7 +163,7 @@ export class EngineConnection {
     }
     if (this.#exchanges.size === 0) {
       const deadline = this.#idleDeadline();
-      if (state.now < Math.min(deadline, state.stopDeadline)) return;
+      if (state.now < Math.min(deadline, state.stopDeadline) || !this.#idle(state)) return;
       // A new client slower than its head deadline is not given a graceful close.
       if (this.#served === 0 && state.now >= deadline) this.kill();
       else this.close();
@@ -172,6 +177,16 @@ export class EngineConnection {
       this.kill();
       return;
     }
+  }
+
+  /** No request has arrived unread (checked only when a deadline says it would be closed). */
+  #idle(state: SweepState): boolean {
+    return !state.late && !this.unread();
+  }
+
+  /** True while bytes the client sent wait in the socket, not yet read by Deno's engine. */
+  unread(): boolean {
+    return this.#server?.unread() ?? false;
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 
 import type { Socket } from "node:net";
+import * as sys from "../sys/mod.ts";
 import {
   ClientGone,
   ClientTimeout,
@@ -49,10 +50,21 @@ export class SocketConnection implements Connection {
   #timedOut: TimeoutPhase | null = null;
   #closing = false;
   #onGone: (() => void) | null = null;
+  #fd: number | null;
 
-  /** Wraps `sock`, accepted from `peer` on the listener named `localName`. */
-  constructor(sock: Socket, peer: Deno.Addr, localName: string, opts: SocketOptions) {
+  /**
+   * Wraps `sock`, accepted from `peer` on the listener named `localName`; `fd`, the socket's
+   * descriptor when known, lets the sweep see a request that waits unread in the kernel.
+   */
+  constructor(
+    sock: Socket,
+    peer: Deno.Addr,
+    localName: string,
+    opts: SocketOptions,
+    fd: number | null = null,
+  ) {
     this.#sock = sock;
+    this.#fd = fd;
     this.#opts = opts;
     this.peer = peer;
     this.localName = localName;
@@ -167,11 +179,21 @@ export class SocketConnection implements Connection {
   }
 
   /**
+   * True while the client sent bytes nobody has read yet (buffered here, or in the kernel while
+   * the event loop was busy): a request arrived, so the connection is not idle.
+   */
+  unread(): boolean {
+    if (this.#chunks.length > 0) return true;
+    return this.#fd !== null && !this.#sock.destroyed && sys.hasUnread(this.#fd);
+  }
+
+  /**
    * The sweep: ends a wait past its deadline. An idle connection of a stopping worker also ends
    * at `drainAt` (its graceful-timeout). A timed-out read wakes the exchange (which may answer
-   * 408); a timed-out write or linger destroys the socket.
+   * 408); a timed-out write or linger destroys the socket. A `late` sweep (the event loop was
+   * blocked) and a request waiting unread never end an idle wait.
    */
-  expire(now: number, drainAt: number): void {
+  expire(now: number, drainAt: number, late = false): void {
     if (this.#sock.destroyed) return;
     if (now > this.#closeDeadline || now > this.#writeDeadline) {
       if (now > this.#writeDeadline) this.#timedOut = "write";
@@ -182,6 +204,7 @@ export class SocketConnection implements Connection {
       ? Math.min(this.#readDeadline, drainAt)
       : this.#readDeadline;
     if (now > deadline) {
+      if (this.#phase === "idle" && (late || this.unread())) return;
       this.#timedOut = this.#phase === "busy" ? "body" : this.#phase;
       this.#notify();
     }
@@ -193,6 +216,7 @@ export class SocketConnection implements Connection {
    */
   shedOrder(): [number, number] | null {
     if (this.#closing) return [0, this.#since];
+    if (this.#phase === "busy") return null;
     if (this.#phase === "idle") return [1, this.#since];
     if (this.#phase === "head") return [2, this.#since];
     return null;

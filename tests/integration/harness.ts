@@ -35,14 +35,20 @@ export interface StartOptions {
   cwd?: string;
   /** Wait for this many `Booting worker` lines (default: --workers or 1). */
   wait?: boolean;
+  /** Runs the server under this hard and soft RLIMIT_NOFILE (`ulimit -n`). */
+  nofile?: number;
 }
 
 /** Runs `main.ts` with `args`; adds `--bind 127.0.0.1:0` unless a --bind/-b is given. */
 export async function startServer(args: string[], opts: StartOptions = {}): Promise<Server> {
   const hasBind = args.some((a) => a === "-b" || a.startsWith("--bind"));
   const full = hasBind ? args : ["--bind", "127.0.0.1:0", ...args];
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...full],
+  const argv = [Deno.execPath(), "run", "-A", MAIN, ...full];
+  const limited = opts.nofile === undefined
+    ? argv
+    : ["sh", "-c", `ulimit -n ${opts.nofile} && exec "$@"`, "sh", ...argv];
+  const child = new Deno.Command(limited[0]!, {
+    args: limited.slice(1),
     cwd: opts.cwd ?? ROOT,
     env: opts.env ?? {},
     stdin: "null",

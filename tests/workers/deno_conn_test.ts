@@ -5,7 +5,7 @@ import { EngineConnection } from "../../lib/workers/deno_conn.ts";
 import type { EngineServer } from "../../lib/internals.ts";
 
 /** A stand-in for Deno's connection server that records how it was closed. */
-function fakeServer() {
+function fakeServer(unread = () => false) {
   const calls: string[] = [];
   let end!: (e: Error | null) => void;
   const server: EngineServer = {
@@ -16,6 +16,7 @@ function fakeServer() {
       return Promise.resolve();
     },
     forceClose: () => void calls.push("forceClose"),
+    unread,
     adoptWebSocket: () => null,
   };
   return { server, calls };
@@ -25,9 +26,9 @@ const PEER: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 4000
 const LIMITS = { head: 5000, body: 3000, bodyRate: 0, write: 4000, idle: 2000 };
 const running = (now: number) => ({ now, stopping: false, stopDeadline: Infinity });
 
-function open() {
+function open(unread?: () => boolean) {
   const conn = new EngineConnection(PEER, LIMITS);
-  const { server, calls } = fakeServer();
+  const { server, calls } = fakeServer(unread);
   const done = conn.run(server);
   return { conn, calls, done, t0: performance.now() };
 }
@@ -118,4 +119,18 @@ Deno.test("EngineConnection drains on stop: Connection: close, idle time kept, g
   c.conn.begin();
   c.conn.sweep({ now: c.t0 + 3000, stopping: true, stopDeadline: c.t0 + 3000 });
   assertEquals(c.conn.abort.signal.aborted, true, "a request still running at the deadline");
+});
+
+Deno.test("EngineConnection.sweep() never closes as idle a connection whose request waits unread, nor from a late sweep", () => {
+  let waiting = true;
+  const { conn, calls } = open(() => waiting);
+  conn.end(conn.begin(), false);
+  const idle = performance.now();
+  conn.sweep(running(idle + 2100));
+  assertEquals(calls, [], "its next request arrived while the loop was blocked");
+  waiting = false;
+  conn.sweep({ ...running(idle + 2200), late: true });
+  assertEquals(calls, [], "a late sweep leaves the loop a turn to read what arrived");
+  conn.sweep(running(idle + 2300));
+  assertEquals(calls, ["shutdown"], "idle, on time: closed");
 });
