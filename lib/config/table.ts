@@ -85,7 +85,10 @@ export const SETTINGS = [
     type: "int",
     default: 1000,
     validate: "positive",
-    help: "The maximum number of simultaneous connections of an `async` worker.",
+    help: "The maximum number of simultaneous connections of an `async` worker. The rest wait in " +
+      "the shared backlog; a full worker sheds the connection idle or silent longest. Lowered at " +
+      "boot (with a warning) to leave at least max(64, limit / 8) file descriptors free under " +
+      "`ulimit -n` (RLIMIT_NOFILE).",
   },
   {
     name: "http",
