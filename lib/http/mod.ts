@@ -31,5 +31,6 @@ export {
 } from "./response.ts";
 export { STATUS_TEXT } from "./status.ts";
 export { type ForwardedClient, forwardedClient } from "./forwarded.ts";
+export { authorityProblem, isValidHost } from "./host.ts";
 export { AllowList, parseIp } from "./ip.ts";
 export { parseProxyPreamble, preambleKind, type ProxyPreamble } from "./proxy_protocol.ts";

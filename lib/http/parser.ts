@@ -15,6 +15,7 @@ import {
   splitList,
 } from "./_bytes.ts";
 import { HttpParseError } from "./errors.ts";
+import { isValidHost } from "./host.ts";
 
 /** Size bounds on a request head, gunicorn's `--limit-request-*` settings. */
 export interface Limits {
@@ -240,18 +241,12 @@ function parseTarget(
     );
   }
   const authority = m[2]!;
-  if (!isAuthority(authority)) {
+  // RFC 9110 §4.2.1: no userinfo, no empty host; the same rule as a Host field.
+  if (!isValidHost(authority)) {
     throw new HttpParseError("INVALID_HOST", "Cannot parse request target: invalid authority");
   }
   const rest = m[3]!;
   return { path: rest === "" ? "/" : rest.startsWith("/") ? rest : `/${rest}`, authority, scheme };
-}
-
-/** `host[:port]` with a reg-name, IPv4 or bracketed IPv6 host and no userinfo (RFC 9110 §4.2.1). */
-const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::\d{0,5})?$/;
-
-function isAuthority(text: string): boolean {
-  return AUTHORITY.test(text);
 }
 
 /**
@@ -292,7 +287,7 @@ function finish(line: RequestLine, headers: [string, string][], headLength: numb
         if (++hosts > 1) {
           throw new HttpParseError("DUPLICATE_HOST", "Cannot parse headers: more than one Host");
         }
-        if (!isAuthority(value)) {
+        if (!isValidHost(value)) {
           throw new HttpParseError("INVALID_HOST", "Cannot parse Host: invalid authority");
         }
         host = value;

@@ -5,7 +5,7 @@
  */
 
 import type { FetchHandler } from "../app.ts";
-import { forwardedClient, STATUS_TEXT } from "../http/mod.ts";
+import { authorityProblem, forwardedClient, STATUS_TEXT } from "../http/mod.ts";
 import type { DenoEngine, EngineHandler } from "../internals.ts";
 import { log } from "../log.ts";
 import type { ClientPolicy } from "./client.ts";
@@ -54,6 +54,8 @@ interface Pending {
 export function connectionHandler(ctx: DenoContext, conn: EngineConnection): EngineHandler {
   const trusted = ctx.policy.forwarded.has(conn.peer.hostname);
   return (request, engineInfo) => {
+    const problem = authorityProblem(request.url, request.headers.get("host"));
+    if (problem !== null) return refused(conn, engineInfo.completed, problem);
     const ex = conn.begin();
     const started = performance.now();
     const last = !ctx.countRequest();
@@ -73,6 +75,22 @@ export function connectionHandler(ctx: DenoContext, conn: EngineConnection): Eng
     const res = callApp(ctx.app, req, info, ex);
     return res instanceof Response ? done(res) : res.then(done);
   };
+}
+
+/**
+ * A request whose Host (or absolute-form authority) is invalid, where Deno's engine would hand
+ * the app a URL with another path (`Host: x/admin?`) or one `new URL()` refuses: 400 and a close
+ * before the app, hooks or access log see it, as the strict engine answers a parse error.
+ */
+function refused(conn: EngineConnection, completed: Promise<void>, problem: string): Response {
+  log.debug(`Invalid request: Bad Request: ${problem}`);
+  const ex = conn.begin();
+  const close = () => conn.end(ex, true);
+  completed.then(close, close);
+  return new Response(`Bad Request: ${problem}\n`, {
+    status: 400,
+    headers: { "content-type": "text/plain; charset=utf-8", connection: "close" },
+  });
 }
 
 async function observed(

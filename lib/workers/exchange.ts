@@ -59,9 +59,10 @@ export async function serveConnection(ctx: ExchangeContext, conn: Connection): P
   const state: ConnState = { responded: false, linger: false };
   try {
     for (let first = true;; first = false) {
+      // Reset before the head is read: a bad next head on a kept-alive connection gets its answer.
+      state.responded = false;
       const head = await heads.next(first);
       if (head === null) break;
-      state.responded = false;
       if (!await exchange(ctx, conn, heads, head, state)) break;
     }
   } catch (e) {
