@@ -7,14 +7,10 @@
  */
 
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
+import { WORKER_CLASSES } from "./classes.ts";
 import { startServer } from "./harness.ts";
 
 const APP = "tests/integration/apps/probe.ts:app";
-const CLASS_ARGS = {
-  sync: ["-k", "sync"],
-  async: ["-k", "async", "--http", "strict"],
-  "async/deno": ["-k", "async", "--http", "deno"],
-} as const;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -60,7 +56,7 @@ const REFUSED: [string, string][] = [
   ["userinfo in absolute-form", "GET http://a@good/info HTTP/1.1\r\nHost: good\r\n\r\n"],
 ];
 
-for (const [k, args] of Object.entries(CLASS_ARGS)) {
+for (const [k, args] of Object.entries(WORKER_CLASSES)) {
   Deno.test(`host(${k}): an invalid Host gets 400 and a close; the app never runs`, async () => {
     const s = await startServer([APP, ...args, "-w", "1", "--access-logfile", "-"]);
     try {
@@ -116,7 +112,7 @@ for (const [k, args] of Object.entries(CLASS_ARGS)) {
       // HTTP/1.1 without Host: 400 (RFC 9112 §3.2) where the version is known; Deno's engine does
       // not tell it (and h2c requests carry :authority instead), so the URL names the listener.
       const none = await get("/info", null);
-      if (k === "async/deno") assertEquals(infoUrl(none, "no Host").pathname, "/info");
+      if (k === "async --http deno") assertEquals(infoUrl(none, "no Host").pathname, "/info");
       else assert(none.startsWith("HTTP/1.1 400 "), none);
     } finally {
       await s.stop();
