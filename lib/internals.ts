@@ -5,12 +5,9 @@
  */
 
 import process from "node:process";
-import { libc } from "./sys/libc.ts";
 import * as sys from "./sys/mod.ts";
 import { type Bodies, ownSymbol, responseBodies } from "./internals_body.ts";
 
-/** shutdown(2)'s `how` for both directions. */
-const SHUT_RDWR = 2;
 
 /** A request handler as Deno's engine calls it (the same shape as `Deno.serve`'s). */
 export type EngineHandler = (
@@ -199,7 +196,7 @@ function makeEngine(parts: Parts, bodies: Bodies): DenoEngine {
       // The fd is the stream's until the connection ends, which Deno's engine tells a moment
       // after it closed the fd: a new connection may have its number by then (another peer).
       const forceClose = () => {
-        if (open && sys.peerKey(fd) === peer) libc().shutdown(fd, SHUT_RDWR);
+        if (open && sys.peerKey(fd) === peer) sys.shutdownBoth(fd);
       };
       const abort = () => {
         if (!open) return;

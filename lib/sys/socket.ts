@@ -1,6 +1,6 @@
 /** @module Listening and connected sockets over libc: the only place that handles raw fds. */
 
-import { AF, ERRNO, F, MSG, O, POLL, SO, SOCK, SOL, TCP } from "./constants.ts";
+import { AF, ERRNO, F, MSG, O, POLL, SHUT, SO, SOCK, SOL, TCP } from "./constants.ts";
 import { check, SysError } from "./errors.ts";
 import { errno, libc } from "./libc.ts";
 import {
@@ -288,7 +288,15 @@ export function dup2(source: number, target: number): void {
 
 /** Half-closes the sending side (lets the peer read everything before the close). */
 export function shutdownWrite(fd: number): void {
-  libc().shutdown(fd, 1);
+  libc().shutdown(fd, SHUT.WR);
+}
+
+/**
+ * Shuts the connection down both ways without closing the fd: whoever reads it sees end of file,
+ * whoever writes it fails. Errors (already closed, not connected) are ignored.
+ */
+export function shutdownBoth(fd: number): void {
+  libc().shutdown(fd, SHUT.RDWR);
 }
 
 function pollBuffer(fds: readonly number[]): Uint8Array {
