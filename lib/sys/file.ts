@@ -53,3 +53,9 @@ export function randomName(bytes = 8): string {
   const b = crypto.getRandomValues(new Uint8Array(bytes));
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
+
+/** Opens a file for reading (close-on-exec); the caller closes the fd. */
+export function openRead(path: string): number {
+  const cpath = new TextEncoder().encode(`${path}\0`);
+  return check(`open "${path}"`, libc().open(cpath, O.RDONLY | O.CLOEXEC, 0));
+}

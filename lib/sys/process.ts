@@ -58,3 +58,8 @@ export function openFileLimit(): number {
   const soft = buf[0]!;
   return soft >= BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(soft);
 }
+
+/** Sets the process umask, returning the previous one. */
+export function umask(mask: number): number {
+  return libc().umask(mask);
+}

@@ -1,6 +1,6 @@
 /** @module Listening and connected sockets over libc: the only place that handles raw fds. */
 
-import { AF, ERRNO, F, MSG, O, POLL, SHUT, SO, SOCK, SOL, TCP } from "./constants.ts";
+import { AF, ERRNO, F, MSG, O, SHUT, SO, SOCK, SOL, TCP } from "./constants.ts";
 import { check, SysError } from "./errors.ts";
 import { errno, libc } from "./libc.ts";
 import {
@@ -299,62 +299,6 @@ export function shutdownBoth(fd: number): void {
   libc().shutdown(fd, SHUT.RDWR);
 }
 
-function pollBuffer(fds: readonly number[]): Uint8Array {
-  const buf = new Uint8Array(8 * fds.length);
-  const dv = new DataView(buf.buffer);
-  fds.forEach((fd, i) => {
-    dv.setInt32(i * 8, fd, true);
-    dv.setInt16(i * 8 + 4, POLL.IN, true);
-  });
-  return buf;
-}
-
-function readyOf(fds: readonly number[], buf: Uint8Array): number[] {
-  const dv = new DataView(buf.buffer);
-  const out: number[] = [];
-  for (let i = 0; i < fds.length; i++) if (dv.getInt16(i * 8 + 6, true) !== 0) out.push(fds[i]!);
-  return out;
-}
-
-/** Blocks up to `timeoutMs` until one of `fds` is readable; returns the ready ones. */
-export function pollIn(fds: readonly number[], timeoutMs: number): number[] {
-  const buf = pollBuffer(fds);
-  const rc = libc().poll(buf, BigInt(fds.length), timeoutMs);
-  if (rc < 0) {
-    if (errno() === ERRNO.EINTR) return [];
-    throw new SysError("poll", errno());
-  }
-  return rc === 0 ? [] : readyOf(fds, buf);
-}
-
-/** Like pollIn but waits on a helper thread, so the event loop (signals, timers) keeps running. */
-export async function pollInAsync(fds: readonly number[], timeoutMs: number): Promise<number[]> {
-  const buf = pollBuffer(fds);
-  const rc = await libc().poll_async(buf, BigInt(fds.length), timeoutMs);
-  return rc <= 0 ? [] : readyOf(fds, buf);
-}
-
-/** Creates a close-on-exec pipe; returns [readFd, writeFd]. Both ends are non-blocking. */
-export function pipe(): [number, number] {
-  const fds = new Uint8Array(8);
-  check("pipe2", libc().pipe2(fds, SOCK.CLOEXEC | SOCK.NONBLOCK));
-  const dv = new DataView(fds.buffer);
-  return [dv.getInt32(0, true), dv.getInt32(4, true)];
-}
-
-const ONE = new Uint8Array([1]);
-const drainBuf = new Uint8Array(64);
-
-/** Writes one byte to a non-blocking pipe (a wake-up); a full pipe is already awake. */
-export function wake(fd: number): void {
-  libc().write(fd, ONE, sz(1));
-}
-
-/** Empties a non-blocking pipe of wake-up bytes. */
-export function drain(fd: number): void {
-  while (Number(libc().read(fd, drainBuf, sz(drainBuf.byteLength))) > 0) { /* keep reading */ }
-}
-
 /** Sends up to `count` bytes of file `inFd` from `offset` to socket `outFd`; returns bytes sent. */
 export function sendfile(outFd: number, inFd: number, offset: bigint, count: number): number {
   const off = new Uint8Array(8);
@@ -365,15 +309,4 @@ export function sendfile(outFd: number, inFd: number, offset: bigint, count: num
     const e = errno();
     if (e !== ERRNO.EINTR) throw new SysError("sendfile", e);
   }
-}
-
-/** Opens a file for reading (close-on-exec); the caller closes the fd. */
-export function openRead(path: string): number {
-  const cpath = new TextEncoder().encode(`${path}\0`);
-  return check(`open "${path}"`, libc().open(cpath, O.RDONLY | O.CLOEXEC, 0));
-}
-
-/** Sets the process umask, returning the previous one. */
-export function umask(mask: number): number {
-  return libc().umask(mask);
 }
