@@ -22,14 +22,17 @@ export const ASYNC_CLASSES = CLASS_NAMES.filter((k) => k.startsWith("async"));
 /** What {@link readUntil} read, and whether the peer closed (or reset) before `done` held. */
 export interface ReadResult {
   text: string;
+  /** The read ended before `done` held: the peer closed or reset, or the time ran out. */
   closed: boolean;
+  /** The time ran out (then `closed` is true as well: `readUntil` closed the connection). */
+  timedOut: boolean;
 }
 
 const dec = new TextDecoder();
 
 /**
  * Reads from `conn` until `done(text)` holds, the peer closes or resets, or `timeoutMs` passes
- * (then `conn` is closed and `closed` is true).
+ * (then `conn` is closed, and `closed` and `timedOut` are true).
  */
 export async function readUntil(
   conn: Deno.Conn,
@@ -38,8 +41,12 @@ export async function readUntil(
 ): Promise<ReadResult> {
   let text = "";
   let closed = false;
+  let timedOut = false;
   const buf = new Uint8Array(65536);
-  const timer = setTimeout(() => conn.close(), timeoutMs);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    conn.close();
+  }, timeoutMs);
   try {
     while (!done(text)) {
       const n = await conn.read(buf).catch(() => null);
@@ -52,5 +59,5 @@ export async function readUntil(
   } finally {
     clearTimeout(timer);
   }
-  return { text, closed };
+  return { text, closed, timedOut };
 }

@@ -7,35 +7,19 @@
  */
 
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
-import { WORKER_CLASSES } from "./classes.ts";
+import { readUntil, WORKER_CLASSES } from "./classes.ts";
 import { startServer } from "./harness.ts";
 
 const APP = "tests/integration/apps/probe.ts:app";
 const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 /** Sends `bytes` on a new connection; the text until the server closes (or `ms` passed). */
 async function exchange(port: number, bytes: string, ms = 5000) {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    conn.close();
-  }, ms);
-  let text = "";
-  try {
-    await conn.write(enc.encode(bytes));
-    const buf = new Uint8Array(65536);
-    for (;;) {
-      const n = await conn.read(buf).catch(() => null);
-      if (n === null) break;
-      text += dec.decode(buf.subarray(0, n));
-    }
-  } finally {
-    clearTimeout(timer);
-    if (!timedOut) conn.close();
-  }
-  return { text, closed: !timedOut };
+  await conn.write(enc.encode(bytes));
+  const r = await readUntil(conn, () => false, ms);
+  if (!r.timedOut) conn.close();
+  return { text: r.text, closed: !r.timedOut };
 }
 
 /** The URL the probe app's `/info` reports, from a response that must be a 200. */
