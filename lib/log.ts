@@ -8,6 +8,7 @@ import {
   reset,
 } from "npm:@logtape/logtape@^2.4.2";
 import { type AccessAtoms, compileAccessFormat, formatErrorLine } from "./log/format.ts";
+import { compileJsonAccess, jsonErrorLine, type LogFormat } from "./log/json.ts";
 import { closeFiles, type FileTarget, stdTarget, type Target, target } from "./log/targets.ts";
 
 export {
@@ -17,6 +18,7 @@ export {
   formatAccessLine,
   formatErrorLine,
 } from "./log/format.ts";
+export { isoTime, LOG_FORMATS, type LogFormat } from "./log/json.ts";
 
 /** denocorn's log levels, gunicorn's names, lowest first: the one list `--log-level` accepts. */
 export const LOG_LEVELS = ["debug", "info", "warning", "error", "critical"] as const;
@@ -34,6 +36,8 @@ export interface LoggingSettings {
   accesslog: string | null;
   /** See {@link LoggingOptions.accessLogFormat}. */
   access_log_format: string;
+  /** See {@link LoggingOptions.logFormat}. */
+  log_format?: LogFormat | undefined;
   /** See {@link LoggingOptions.procName}. */
   proc_name: string | null;
 }
@@ -48,6 +52,8 @@ export interface LoggingOptions {
   accesslog: string | null;
   /** gunicorn's access log format: `%(h)s %(l)s ...`; see {@link compileAccessFormat}. */
   accessLogFormat: string;
+  /** `text` (gunicorn's lines, the default) or `json` (one JSON object per line, both logs). */
+  logFormat?: LogFormat | undefined;
   /** Accepted for gunicorn parity; log lines do not show it (gunicorn uses it for syslog only). */
   procName?: string | null | undefined;
 }
@@ -107,10 +113,16 @@ function describeError(err: unknown): string {
   return out;
 }
 
-function errorLine(record: LogRecord): string {
+function errorLine(record: LogRecord, json: boolean): string {
   const date = new Date(record.timestamp);
-  const line = formatErrorLine(date, Deno.pid, LABEL[record.level], render(record), state.name);
   const err = record.properties.error;
+  const msg = render(record);
+  if (json) {
+    return `${
+      jsonErrorLine(date, Deno.pid, LABEL[record.level], msg, state.name, err, describeError)
+    }\n`;
+  }
+  const line = formatErrorLine(date, Deno.pid, LABEL[record.level], msg, state.name);
   return err === undefined ? `${line}\n` : `${line}\n${describeError(err)}\n`;
 }
 
@@ -129,6 +141,7 @@ export async function setupLogging(given: LoggingOptions | LoggingSettings): Pro
       errorlog: given.errorlog,
       accesslog: given.accesslog,
       accessLogFormat: given.access_log_format,
+      logFormat: given.log_format,
       procName: given.proc_name,
     }
     : given;
@@ -138,7 +151,12 @@ export async function setupLogging(given: LoggingOptions | LoggingSettings): Pro
       `Cannot set log level "${opts.loglevel}": expected one of ${LOG_LEVELS.join(", ")}`,
     );
   }
-  const format = opts.accesslog === null ? null : compileAccessFormat(opts.accessLogFormat);
+  const json = (opts.logFormat ?? "text") === "json";
+  if (opts.logFormat !== undefined && opts.logFormat !== "text" && !json) {
+    throw new RangeError(`Cannot set log format "${opts.logFormat}": expected text or json`);
+  }
+  const compile = json ? compileJsonAccess : compileAccessFormat;
+  const format = opts.accesslog === null ? null : compile(opts.accessLogFormat);
   const opened = new Map<string, FileTarget>();
   let errorTarget: Target, accessTarget: Target | null;
   try {
@@ -155,7 +173,7 @@ export async function setupLogging(given: LoggingOptions | LoggingSettings): Pro
   await configure({
     reset: true,
     sinks: {
-      error: (r: LogRecord) => errorTarget.write(errorLine(r)),
+      error: (r: LogRecord) => errorTarget.write(errorLine(r, json)),
       access: (r: LogRecord) => accessTarget?.write(`${render(r)}\n`),
     },
     loggers: [

@@ -3,7 +3,7 @@
  * `--help`, docs/settings.md and the `Settings` type.
  */
 
-import { DEFAULT_ACCESS_LOG_FORMAT, LOG_LEVELS } from "../log.ts";
+import { DEFAULT_ACCESS_LOG_FORMAT, LOG_FORMATS, LOG_LEVELS } from "../log.ts";
 import { HTTP_ENGINE_NAMES, WORKER_CLASS_NAMES } from "./names.ts";
 import type { SettingSpec, SettingValue } from "./spec.ts";
 
@@ -392,6 +392,16 @@ export const SETTINGS = [
     default: DEFAULT_ACCESS_LOG_FORMAT,
     meta: "STRING",
     help: "The access log format, with gunicorn's atoms such as `%(h)s` (remote address).",
+  },
+  {
+    name: "log_format",
+    section: "Logging",
+    flags: ["--log-format"],
+    type: "string",
+    default: "text",
+    choices: LOG_FORMATS,
+    meta: "FORMAT",
+    help: "`text` (gunicorn's lines) or `json`: every error and access log line one JSON object.",
   },
   {
     name: "statsd_host",

@@ -35,14 +35,16 @@ export const DEFAULT_ACCESS_LOG_FORMAT =
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-function pad(n: number, width = 2): string {
+/** `n` in decimal, zero-padded to `width`. */
+export function pad(n: number, width = 2): string {
   return String(n).padStart(width, "0");
 }
 
-function offset(date: Date): string {
+/** The local UTC offset at `date`, `+0100`, or `+01:00` with `sep`. */
+export function offset(date: Date, sep = ""): string {
   const minutes = -date.getTimezoneOffset();
   const abs = Math.abs(minutes);
-  return `${minutes < 0 ? "-" : "+"}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`;
+  return `${minutes < 0 ? "-" : "+"}${pad(Math.floor(abs / 60))}${sep}${pad(abs % 60)}`;
 }
 
 /**
@@ -114,10 +116,11 @@ function micros(a: AccessAtoms): number {
   return Math.max(0, Math.round(a.durationMs * 1000));
 }
 
-type Atom = (a: AccessAtoms) => string;
+/** One access log atom: its text for one request. */
+export type Atom = (a: AccessAtoms) => string;
 
 /** gunicorn's atoms (glogging.py `atoms()`), one getter each. */
-const ATOMS: Record<string, Atom> = {
+export const ATOMS: Record<string, Atom> = {
   h: (a) => a.remoteAddr || "-",
   l: () => "-",
   u: (a) => basicUser(a.requestHeaders.get("authorization")),
@@ -139,7 +142,8 @@ const ATOMS: Record<string, Atom> = {
   p: (a) => `<${a.pid}>`,
 };
 
-function atom(name: string): Atom {
+/** The getter of atom `name` (`h`, `{user-agent}i`, ...); unknown atoms print `-`. */
+export function atom(name: string): Atom {
   const m = /^\{(.*)\}([ioe])$/.exec(name);
   if (m === null) return ATOMS[name] ?? (() => "-");
   const key = m[1] ?? "";
