@@ -12,6 +12,14 @@ export const LOG_FORMATS = ["text", "json"] as const;
 /** One of {@link LOG_FORMATS}. */
 export type LogFormat = typeof LOG_FORMATS[number];
 
+/**
+ * `JSON.stringify`, with U+2028 and U+2029 escaped too: valid JSON either way, but some line
+ * readers (Python's `splitlines`, editors) break lines there.
+ */
+function stringify(o: Record<string, unknown>): string {
+  return JSON.stringify(o).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
 /** `2026-12-05T03:18:22.123+01:00`: local time with its offset, as the text format shows it. */
 export function isoTime(date: Date): string {
   const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
@@ -39,7 +47,7 @@ export function jsonErrorLine(
     o.error = err instanceof Error ? `${err.name}: ${err.message}` : Deno.inspect(err);
     o.stack = stack(err);
   }
-  return JSON.stringify(o);
+  return stringify(o);
 }
 
 /**
@@ -78,6 +86,6 @@ export function compileJsonAccess(format: string): (a: AccessAtoms) => string {
     o.referer = a.requestHeaders.get("referer");
     o.user_agent = a.requestHeaders.get("user-agent");
     o.pid = a.pid;
-    return JSON.stringify(o);
+    return stringify(o);
   };
 }
