@@ -137,6 +137,22 @@ Deno.test("--log-format json: error log file and access log on stdout", async ()
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("--log-format: from DENOCORN_CMD_ARGS and the config file key log_format", async () => {
+  const env = { DENOCORN_CMD_ARGS: "--log-format json" };
+  const fromEnv = await runCli(["--print-config", APP], { env });
+  assert(/^log_format += "json"$/m.test(fromEnv.stdout), fromEnv.stdout);
+  const bad = await runCli([APP], { env: { DENOCORN_CMD_ARGS: "--log-format xml" } });
+  assertEquals(bad.code, 2);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/c.config.ts`, 'export default { log_format: "json" };');
+    const fromFile = await runCli(["-c", `${dir}/c.config.ts`, "--print-config", APP]);
+    assert(/^log_format += "json"$/m.test(fromFile.stdout), fromFile.stdout);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("--log-format xml: one line naming the choices, exit 2", async () => {
   const r = await runCli(["--log-format", "xml", APP], { cwd: REPO_ROOT });
   assertEquals(r.code, 2);
