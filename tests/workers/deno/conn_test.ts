@@ -29,7 +29,8 @@ const running = (now: number) => ({ now, stopping: false, stopDeadline: Infinity
 function open(unread?: () => boolean) {
   const conn = new EngineConnection(PEER, LIMITS);
   const { server, calls } = fakeServer(unread);
-  const done = conn.run(server);
+  conn.run(server);
+  const done = conn.closed;
   return { conn, calls, done, t0: performance.now() };
 }
 

@@ -1,0 +1,237 @@
+/**
+ * @module One request from the moment it reaches the app to its access record, the same for every
+ * worker class and HTTP engine: it is counted (max-requests), the hooks and statsd run around it,
+ * the app is called (a throw becomes a logged 500, a failed request body its 4xx), the keep-alive
+ * decision is made, and the access record is written on one clock. Engines only frame bytes.
+ */
+
+import type { FetchHandler } from "../app.ts";
+import { STATUS_TEXT } from "../http/mod.ts";
+import { access, accessLogEnabled, log } from "../log.ts";
+import type { Settings } from "../config/mod.ts";
+
+/** Runs around each request: the pre_request / post_request hooks and request metrics. */
+export interface RequestObserver {
+  before(request: Request): Promise<void>;
+  after(request: Request, response: Response, durationMs: number): Promise<void>;
+}
+
+/** What every request of one worker shares, whatever its engine. */
+export interface RequestContext {
+  app: FetchHandler;
+  observer: RequestObserver | null;
+  accessLog: boolean;
+  /** Whether a connection may carry more than one request (`--keep-alive` above 0). */
+  persistent: boolean;
+  /** False once the worker is stopping: every response then closes its connection. */
+  alive: () => boolean;
+  /** Counts a request as it reaches the app; false when it is the worker's last (max-requests). */
+  countRequest: () => boolean;
+}
+
+/** What {@link requestContext} reads of a worker (a `WorkerBase` fits). */
+export interface RequestSource {
+  readonly app: FetchHandler;
+  readonly observer: RequestObserver | null;
+  readonly settings: Settings;
+  readonly alive: boolean;
+  countRequest(): boolean;
+}
+
+/**
+ * The request context of worker `w`, for an engine whose connections may carry more than one
+ * request when `persistent` (and `--keep-alive` is above 0). A setting every request reads, with
+ * either engine, is read here.
+ */
+export function requestContext(w: RequestSource, persistent: boolean): RequestContext {
+  return {
+    app: w.app,
+    observer: w.observer,
+    accessLog: accessLogEnabled(),
+    persistent: persistent && w.settings.keepalive > 0,
+    alive: () => w.alive,
+    countRequest: () => w.countRequest(),
+  };
+}
+
+/** The request line as the access log gives it. */
+export interface RequestLine {
+  method: string;
+  /** The request target as the client sent it (origin-form: path and query). */
+  target: string;
+  /** `1.0` or `1.1`. */
+  version: string;
+}
+
+/**
+ * The error a request body stream fails with when the body is malformed, ends early or comes too
+ * slowly. `status` is what the client gets if no response has started: 400 for bad framing or a
+ * body cut short, 408 for a body slower than its deadline (its `cause` is the engine's error).
+ */
+export class BodyEndedError extends Error {
+  /** The status to answer with. */
+  readonly status: number;
+  /** Creates the error; `status` defaults to 400. */
+  constructor(message: string, status = 400, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BodyEndedError";
+    this.status = status;
+  }
+}
+
+/** The BodyEndedError behind `e` (itself or its cause), if any. */
+export function bodyError(e: unknown): BodyEndedError | null {
+  for (let x = e, depth = 0; x instanceof Error && depth < 4; x = x.cause, depth++) {
+    if (x instanceof BodyEndedError) return x;
+  }
+  return null;
+}
+
+/** The 500 every failed app call turns into (the stack goes to the error log, never the client). */
+export function internalError(): Response {
+  return new Response("Internal Server Error\n", {
+    status: 500,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "object") return (v as object).constructor?.name ?? "object";
+  return typeof v;
+}
+
+/**
+ * The status a failed app call is answered with, given what the engine knows about the request
+ * body (null: the body did not fail, so the app did: 500).
+ */
+export type BodyStatus = (error: unknown) => number | null;
+
+const ownBodyStatus: BodyStatus = (e) => bodyError(e)?.status ?? null;
+
+/** One request of any engine, from the app call to its access record. */
+export class RequestCycle {
+  /** When the request reached the app (ms, performance.now()): the access log's duration. */
+  readonly started: number = performance.now();
+  /** True when this is the worker's last request (max-requests): its response closes. */
+  readonly last: boolean;
+  readonly #ctx: RequestContext;
+  readonly #line: RequestLine | null;
+
+  /**
+   * Counts a request that has reached the app of a worker with `ctx`; `line` is its request line
+   * for the access log (null when there is none).
+   */
+  constructor(ctx: RequestContext, line: RequestLine | null) {
+    this.#ctx = ctx;
+    this.#line = line;
+    this.last = !ctx.countRequest();
+  }
+
+  /**
+   * Whether the connection may carry another request after this one: the worker allows it (keep-
+   * alive on, not stopping, not its last request) and so does the engine (`engineAllows`: the
+   * client asked for it, the request body was read whole, …).
+   */
+  keepAlive(engineAllows = true): boolean {
+    const ctx = this.#ctx;
+    return engineAllows && ctx.persistent && !this.last && ctx.alive();
+  }
+
+  /**
+   * Runs pre_request, then the app. A throw, a rejection or a non-Response becomes a logged 500;
+   * a failure `bodyStatus` blames on the request body its 4xx. Without hooks, a Response the app
+   * returns synchronously is returned synchronously (Deno's engine answers it on its fast path).
+   */
+  call(
+    request: Request,
+    info: Deno.ServeHandlerInfo,
+    bodyStatus: BodyStatus = ownBodyStatus,
+  ): Response | Promise<Response> {
+    const observer = this.#ctx.observer;
+    if (observer !== null) {
+      return observer.before(request).then(() => this.#callApp(request, info, bodyStatus));
+    }
+    return this.#callApp(request, info, bodyStatus);
+  }
+
+  #callApp(
+    request: Request,
+    info: Deno.ServeHandlerInfo,
+    bodyStatus: BodyStatus,
+  ): Response | Promise<Response> {
+    let res: unknown;
+    try {
+      res = this.#ctx.app(request, info);
+    } catch (e) {
+      return failed(request, e, bodyStatus);
+    }
+    if (res instanceof Response) return res;
+    return Promise.resolve(res).then(
+      (r) => checked(request, r),
+      (e) => failed(request, e, bodyStatus),
+    );
+  }
+
+  /**
+   * The response went out (or the client left): post_request and statsd, then the access record
+   * with `bytes` of body sent, timed on the same clock as {@link started}. `client.remoteAddr` is
+   * read only for the access log (it may read the request's headers).
+   */
+  async finish(
+    request: Request,
+    res: Response,
+    client: { readonly remoteAddr: Deno.Addr },
+    bytes: number,
+  ): Promise<void> {
+    const ms = performance.now() - this.started;
+    const ctx = this.#ctx;
+    if (ctx.observer !== null) {
+      await ctx.observer.after(request, res, ms).catch((e) => {
+        log.error("Exception in post_request", e);
+      });
+    }
+    const line = this.#line;
+    if (!ctx.accessLog || line === null) return;
+    const remote = client.remoteAddr;
+    access({
+      remoteAddr: remote.transport === "tcp" ? remote.hostname : "",
+      method: line.method,
+      target: line.target,
+      version: `HTTP/${line.version}`,
+      status: res.status,
+      bytes,
+      durationMs: ms,
+      requestHeaders: request.headers,
+      responseHeaders: res.headers,
+      date: new Date(),
+      pid: Deno.pid,
+    });
+  }
+}
+
+function failed(request: Request, err: unknown, bodyStatus: BodyStatus): Response {
+  const status = bodyStatus(err);
+  if (status !== null) {
+    // The app failed because the request body was malformed, cut short or too slow.
+    log.debug(
+      `Request body failed for ${request.method} ${request.url}: ${(err as Error)?.message}`,
+    );
+    return new Response(`${STATUS_TEXT[status] ?? "Bad Request"}\n`, {
+      status,
+      headers: { "content-type": "text/plain; charset=utf-8", connection: "close" },
+    });
+  }
+  log.error(`Error handling request ${request.method} ${request.url}`, err);
+  return internalError();
+}
+
+function checked(request: Request, res: unknown): Response {
+  if (res instanceof Response) return res;
+  log.error(
+    `Error handling request ${request.method} ${request.url}: app returned ${
+      describe(res)
+    }, expected a Response`,
+  );
+  return internalError();
+}
