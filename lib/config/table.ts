@@ -191,6 +191,18 @@ export const SETTINGS = [
       "connection is then closed. At most half of `--timeout`; 0 leaves only that cap.",
   },
   {
+    name: "request_timeout",
+    section: "Worker processes",
+    flags: ["--request-timeout"],
+    type: "float",
+    default: 0,
+    validate: "seconds",
+    help: "Seconds an async worker's app gets to start its response; past that the client gets " +
+      "504, `request.signal` aborts, the connection closes and the worker serves on. Only an " +
+      "app that awaits can be answered: one that holds the event loop is `--timeout`'s job. 0 " +
+      "(the default) turns it off; `-k async` only.",
+  },
+  {
     name: "limit_request_line",
     section: "Security",
     flags: ["--limit-request-line"],

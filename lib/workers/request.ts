@@ -27,6 +27,8 @@ export interface RequestContext {
   alive: () => boolean;
   /** Counts a request as it reaches the app; false when it is the worker's last (max-requests). */
   countRequest: () => boolean;
+  /** Milliseconds the app gets to start its response (`--request-timeout`); 0: no limit. */
+  requestTimeout: number;
 }
 
 /** What {@link requestContext} reads of a worker (a `WorkerBase` fits). */
@@ -51,6 +53,7 @@ export function requestContext(w: RequestSource, persistent: boolean): RequestCo
     persistent: persistent && w.settings.keepalive > 0,
     alive: () => w.alive,
     countRequest: () => w.countRequest(),
+    requestTimeout: w.settings.request_timeout * 1000,
   };
 }
 
@@ -109,6 +112,22 @@ export type BodyStatus = (error: unknown) => number | null;
 
 const ownBodyStatus: BodyStatus = (e) => bodyError(e)?.status ?? null;
 
+/** How an engine has {@link RequestCycle.call} treat its request. */
+export interface CallOptions {
+  /** The status a failure that the request body caused gets (default: a BodyEndedError's). */
+  bodyStatus?: BodyStatus;
+  /** Aborts the app's `request.signal` (when `--request-timeout` answers for it). */
+  abort?: () => void;
+}
+
+/** The answer to a request whose app did not start its response within `--request-timeout`. */
+function gatewayTimeout(): Response {
+  return new Response("Gateway Timeout\n", {
+    status: 504,
+    headers: { "content-type": "text/plain; charset=utf-8", connection: "close" },
+  });
+}
+
 /** One request of any engine, from the app call to its access record. */
 export class RequestCycle {
   /** When the request reached the app (ms, performance.now()): the access log's duration. */
@@ -117,6 +136,7 @@ export class RequestCycle {
   readonly last: boolean;
   readonly #ctx: RequestContext;
   readonly #line: RequestLine | null;
+  #timedOut = false;
 
   /**
    * Counts a request that has reached the app of a worker with `ctx`; `line` is its request line
@@ -135,24 +155,54 @@ export class RequestCycle {
    */
   keepAlive(engineAllows = true): boolean {
     const ctx = this.#ctx;
-    return engineAllows && ctx.persistent && !this.last && ctx.alive();
+    return engineAllows && ctx.persistent && !this.last && !this.#timedOut && ctx.alive();
+  }
+
+  /** True when `--request-timeout` answered for the app (504). */
+  get timedOut(): boolean {
+    return this.#timedOut;
   }
 
   /**
    * Runs pre_request, then the app. A throw, a rejection or a non-Response becomes a logged 500;
-   * a failure `bodyStatus` blames on the request body its 4xx. Without hooks, a Response the app
-   * returns synchronously is returned synchronously (Deno's engine answers it on its fast path).
+   * a failure `options.bodyStatus` blames on the request body its 4xx. Without hooks, a Response
+   * the app returns synchronously is returned synchronously (Deno's engine answers it on its fast
+   * path). With `--request-timeout`, an app that has not answered in time gets its request
+   * aborted and the client a 504 (its late response is discarded).
    */
   call(
     request: Request,
     info: Deno.ServeHandlerInfo,
-    bodyStatus: BodyStatus = ownBodyStatus,
+    options: CallOptions = {},
   ): Response | Promise<Response> {
     const observer = this.#ctx.observer;
-    if (observer !== null) {
-      return observer.before(request).then(() => this.#callApp(request, info, bodyStatus));
-    }
-    return this.#callApp(request, info, bodyStatus);
+    const bodyStatus = options.bodyStatus ?? ownBodyStatus;
+    const res = observer === null
+      ? this.#callApp(request, info, bodyStatus)
+      : observer.before(request).then(() => this.#callApp(request, info, bodyStatus));
+    if (res instanceof Response || this.#ctx.requestTimeout <= 0) return res;
+    return this.#timed(res, request, options.abort);
+  }
+
+  /** `res`, or a 504 once `--request-timeout` passes first. */
+  #timed(res: Promise<Response>, request: Request, abort?: () => void): Promise<Response> {
+    const ms = this.#ctx.requestTimeout;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#timedOut = true;
+        log.warning(
+          `Request timed out after ${ms / 1000} s (--request-timeout): ${request.method} ` +
+            `${request.url}: answered 504`,
+        );
+        abort?.();
+        resolve(gatewayTimeout());
+      }, ms);
+      res.then((r) => {
+        clearTimeout(timer);
+        if (!this.#timedOut) return resolve(r);
+        r.body?.cancel().catch(() => {}); // too late: nobody will read it
+      });
+    });
   }
 
   #callApp(

@@ -56,7 +56,7 @@ export function connectionHandler(ctx: DenoContext, conn: EngineConnection): Eng
     const cycle = new RequestCycle(ctx, ctx.accessLog ? requestLine(req) : null);
     const p: Pending = { ctx, conn, ex, request: req, info, cycle, streamed: 0 };
     const done = (res: Response) => finish(p, res);
-    const res = cycle.call(req, info, () => ex.bodyStatus);
+    const res = cycle.call(req, info, { bodyStatus: () => ex.bodyStatus });
     return res instanceof Response ? done(res) : res.then(done);
   };
 }

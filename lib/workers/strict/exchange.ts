@@ -121,7 +121,11 @@ async function exchange(
   let finished = false;
   try {
     const cycle = new RequestCycle(ctx, head);
-    const res = refuseUpgrade(ctx, head, await cycle.call(request, info));
+    const res = refuseUpgrade(
+      ctx,
+      head,
+      await cycle.call(request, info, { abort: () => abort.abort() }),
+    );
     if (body.failure?.cause instanceof ClientGone) throw body.failure; // nobody left to answer
     const written = await respond(ctx, conn, { head, body, res, cycle }, state);
     let keep = written.keepAlive;

@@ -102,6 +102,8 @@ export interface TestContextInit {
   /** Requests after which countRequest() says "last". */
   maxRequests?: number;
   timeouts?: Partial<Timeouts>;
+  /** `--request-timeout` in ms (default 0: off). */
+  requestTimeout?: number;
 }
 
 /** An exchange context on a fixed clock (0 ms, 1970-01-01) with default limits. */
@@ -130,6 +132,7 @@ export function testContext(init: TestContextInit): ExchangeContext & { requests
       ctx.requests = ++requests;
       return init.maxRequests === undefined || requests < init.maxRequests;
     },
+    requestTimeout: init.requestTimeout ?? 0,
     requests: 0,
   };
   return ctx;
