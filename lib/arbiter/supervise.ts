@@ -7,6 +7,7 @@
 import type { ArbiterView, Hooks, Settings } from "../config/mod.ts";
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR } from "../exit_codes.ts";
 import { HeartbeatFiles } from "../heartbeat.ts";
+import { inFlightLines } from "../inflight.ts";
 import { runHook } from "../hooks.ts";
 import { log, reopenLogFiles } from "../log.ts";
 import type { WorkerReport } from "./commands.ts";
@@ -265,7 +266,13 @@ export class Supervisor {
     if (verdict.kind === "halt") host.halt(verdict.reason, verdict.exitCode);
     else if (verdict.kind === "load-failed") this.#loadFailed(verdict);
     else if (!w.booted && !w.retiring && !host.stopping()) this.#bootFailed(w, code, signal);
-    else if (verdict.message !== null) log.error(verdict.message);
+    else if (verdict.message !== null) {
+      log.error(verdict.message);
+      // Timeout forensics: what the worker was doing when it died or was killed.
+      if (w.inFlight) {
+        for (const l of inFlightLines(w.pid, w.inFlight, Date.now())) log.error(l);
+      }
+    }
     const { pid, age, requests } = w;
     const view = { pid, age, ppid: Deno.pid, requests, cfg: host.settings(), log };
     void runHook(host.hooks(), "child_exit", host.server, view);

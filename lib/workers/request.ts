@@ -9,6 +9,7 @@ import type { FetchHandler } from "../app.ts";
 import { STATUS_TEXT } from "../http/mod.ts";
 import { access, accessLogEnabled, log } from "../log.ts";
 import type { Settings } from "../config/mod.ts";
+import type { InFlightBoard } from "../inflight.ts";
 
 /** Runs around each request: the pre_request / post_request hooks and request metrics. */
 export interface RequestObserver {
@@ -29,6 +30,8 @@ export interface RequestContext {
   countRequest: () => boolean;
   /** Milliseconds the app gets to start its response (`--request-timeout`); 0: no limit. */
   requestTimeout: number;
+  /** Where requests in flight are recorded for the arbiter (lib/inflight.ts), if anywhere. */
+  board: InFlightBoard | null;
 }
 
 /** What {@link requestContext} reads of a worker (a `WorkerBase` fits). */
@@ -37,6 +40,7 @@ export interface RequestSource {
   readonly observer: RequestObserver | null;
   readonly settings: Settings;
   readonly alive: boolean;
+  readonly board: InFlightBoard | null;
   countRequest(): boolean;
 }
 
@@ -54,6 +58,7 @@ export function requestContext(w: RequestSource, persistent: boolean): RequestCo
     alive: () => w.alive,
     countRequest: () => w.countRequest(),
     requestTimeout: w.settings.request_timeout * 1000,
+    board: w.board,
   };
 }
 
@@ -137,15 +142,29 @@ export class RequestCycle {
   readonly #ctx: RequestContext;
   readonly #line: RequestLine | null;
   #timedOut = false;
+  /** The board slot (-1: counted, not recorded), null when not on the board. */
+  #slot: number | null = null;
 
   /**
-   * Counts a request that has reached the app of a worker with `ctx`; `line` is its request line
-   * for the access log (null when there is none).
+   * Counts a request from `peer` that has reached the app of a worker with `ctx`, and records it
+   * as in flight; `line` is its request line (null only when neither the access log nor the
+   * in-flight board needs one).
    */
-  constructor(ctx: RequestContext, line: RequestLine | null) {
+  constructor(ctx: RequestContext, line: RequestLine | null, peer: Deno.Addr) {
     this.#ctx = ctx;
     this.#line = line;
     this.last = !ctx.countRequest();
+    if (ctx.board !== null && line !== null) {
+      const client = peer.transport === "tcp" ? peer.hostname : "unix";
+      this.#slot = ctx.board.begin(line.method, line.target, client);
+    }
+  }
+
+  /** The request is no longer in flight (its response is sent, or it failed); idempotent. */
+  end(): void {
+    if (this.#slot === null) return;
+    this.#ctx.board?.end(this.#slot);
+    this.#slot = null;
   }
 
   /**
@@ -234,6 +253,7 @@ export class RequestCycle {
     client: { readonly remoteAddr: Deno.Addr },
     bytes: number,
   ): Promise<void> {
+    this.end();
     const ms = performance.now() - this.started;
     const ctx = this.#ctx;
     if (ctx.observer !== null) {

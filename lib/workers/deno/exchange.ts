@@ -53,7 +53,8 @@ export function connectionHandler(ctx: DenoContext, conn: EngineConnection): Eng
     const req = adaptRequest(request, ex, ctx, trusted);
     // Deno keeps the head of a request whose headers were read before the exchange ended.
     if (ctx.accessLog || ctx.observer !== null) void req.headers;
-    const cycle = new RequestCycle(ctx, ctx.accessLog ? requestLine(req) : null);
+    const line = ctx.accessLog || ctx.board !== null ? requestLine(req) : null;
+    const cycle = new RequestCycle(ctx, line, conn.peer);
     const p: Pending = { ctx, conn, ex, request: req, info, cycle, streamed: 0 };
     const done = (res: Response) => finish(p, res);
     const res = cycle.call(req, info, { bodyStatus: () => ex.bodyStatus });

@@ -119,8 +119,8 @@ async function exchange(
   const info: Deno.ServeHandlerInfo = { remoteAddr: origin.remoteAddr, completed };
   const unwatch = conn.watch(() => abort.abort());
   let finished = false;
+  const cycle = new RequestCycle(ctx, head, conn.peer);
   try {
-    const cycle = new RequestCycle(ctx, head);
     const res = refuseUpgrade(
       ctx,
       head,
@@ -136,6 +136,7 @@ async function exchange(
     return keep;
   } finally {
     unwatch();
+    cycle.end();
     if (!finished) abort.abort(); // the connection is torn down under the app
     done();
   }

@@ -133,6 +133,7 @@ export function testContext(init: TestContextInit): ExchangeContext & { requests
       return init.maxRequests === undefined || requests < init.maxRequests;
     },
     requestTimeout: init.requestTimeout ?? 0,
+    board: null,
     requests: 0,
   };
   return ctx;
