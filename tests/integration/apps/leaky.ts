@@ -1,0 +1,27 @@
+/**
+ * @module A test app that leaks, for --max-worker-memory: every request to `/pid` (the path the
+ * load clients of tests/integration/load.ts send) keeps 1 MiB, written so that it is resident,
+ * until the worker exits; it answers after `LEAKY_DELAY_MS` (default 40) of simulated work, which
+ * bounds how fast a few clients make it grow. `/echo-len` answers the length of the body, `/`
+ * answers without keeping anything.
+ */
+
+const MIB = 2 ** 20;
+const DELAY_MS = Number(Deno.env.get("LEAKY_DELAY_MS") ?? 40);
+const kept: Uint8Array[] = [];
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The fetch handler the integration tests load as `tests/integration/apps/leaky.ts:app`. */
+export async function app(req: Request): Promise<Response> {
+  const path = new URL(req.url).pathname;
+  if (path === "/echo-len") {
+    return new Response(String((await req.arrayBuffer()).byteLength));
+  }
+  if (path !== "/pid") return new Response("ok\n");
+  kept.push(new Uint8Array(MIB).fill(kept.length % 255 + 1));
+  await sleep(DELAY_MS);
+  return new Response(String(Deno.pid));
+}
