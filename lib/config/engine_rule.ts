@@ -1,6 +1,6 @@
 /**
  * @module Which settings contradict `--http deno`, pure: the settings check (exit 2) and the
- * worker's engine choice (lib/workers/engine.ts) both read this rule.
+ * worker's engine choice (lib/workers/engines.ts) both read this rule.
  */
 
 import { defaultOf } from "./spec.ts";

@@ -9,12 +9,12 @@ import net from "node:net";
 import { log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
 import { lateness, type ShedAfter, shedAfter, shedVictim } from "./shed.ts";
-import { denoEngineFor, runDenoWorker } from "./async_deno.ts";
+import { denoEngineFor, runDenoWorker } from "./deno/engine.ts";
 import type { WorkerBase } from "./base.ts";
-import { exchangeContext, listenerNames, peerAddr } from "./context.ts";
+import { exchangeContext, listenerNames, peerAddr } from "./strict/context.ts";
 import { acceptOrExhausted, FD_BACKOFF_MS } from "./fd_limit.ts";
-import { serveConnection } from "./exchange.ts";
-import { SocketConnection, type SocketOptions } from "./socket_io.ts";
+import { serveConnection } from "./strict/exchange.ts";
+import { SocketConnection, type SocketOptions } from "./strict/socket_io.ts";
 
 /** Longest wait in poll: the loop looks at `alive` at least this often. */
 const POLL_MS = 1000;

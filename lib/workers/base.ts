@@ -4,7 +4,7 @@ import { AppLoadError, type FetchHandler, loadApp } from "../app.ts";
 import type { Hooks, Settings, WorkerView } from "../config/mod.ts";
 import { loadHooks, runFatalHook, runHook } from "../hooks.ts";
 import { resolveGroup, resolveUser } from "../users.ts";
-import type { RequestObserver } from "./respond.ts";
+import type { RequestObserver } from "./strict/respond.ts";
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR } from "../exit_codes.ts";
 import { log, reopenLogFiles, setupLogging } from "../log.ts";
 import { requestMetrics, startStatsd } from "../statsd.ts";

@@ -1,8 +1,8 @@
-/** @module Tests of EngineConnection's deadlines and drain (lib/workers/deno_conn.ts), no sockets. */
+/** @module Tests of EngineConnection's deadlines and drain (lib/workers/deno/conn.ts), no sockets. */
 
-import { assertEquals } from "../_assert.ts";
-import { EngineConnection } from "../../lib/workers/deno_conn.ts";
-import type { EngineServer } from "../../lib/internals.ts";
+import { assertEquals } from "../../_assert.ts";
+import { EngineConnection } from "../../../lib/workers/deno/conn.ts";
+import type { EngineServer } from "../../../lib/workers/deno/internals.ts";
 
 /** A stand-in for Deno's connection server that records how it was closed. */
 function fakeServer(unread = () => false) {

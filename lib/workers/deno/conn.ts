@@ -4,10 +4,10 @@
  * (head, keep-alive idle, body, blocked write; lib/workers/timeouts.ts), checked by the sweep.
  */
 
-import type { EngineServer } from "../internals.ts";
-import { log } from "../log.ts";
-import { BodyEndedError } from "./body.ts";
-import type { Timeouts } from "./timeouts.ts";
+import type { EngineServer } from "./internals.ts";
+import { log } from "../../log.ts";
+import { BodyEndedError } from "../strict/body.ts";
+import type { Timeouts } from "../timeouts.ts";
 
 /** One request in flight; `deadline` is set while it waits on the client (body read, write). */
 export class Exchange {

@@ -1,13 +1,13 @@
 /** @module Builds the exchange context a worker class's loop passes to every connection. */
 
-import { localAddrText } from "../address.ts";
-import { accessLogEnabled } from "../log.ts";
-import type { SockAddr } from "../sys/mod.ts";
-import type { WorkerBase } from "./base.ts";
-import { clientPolicy } from "./client.ts";
+import { localAddrText } from "../../address.ts";
+import { accessLogEnabled } from "../../log.ts";
+import type { SockAddr } from "../../sys/mod.ts";
+import type { WorkerBase } from "../base.ts";
+import { clientPolicy } from "../client.ts";
 import { DateCache } from "./dates.ts";
 import type { ExchangeContext } from "./exchange.ts";
-import { timeoutsOf } from "./timeouts.ts";
+import { timeoutsOf } from "../timeouts.ts";
 
 /** How a worker class uses the exchange. */
 export interface ClassTraits {

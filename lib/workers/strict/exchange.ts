@@ -4,12 +4,12 @@
  * their type. It never touches a socket or a clock of its own: the class's adapter does the I/O.
  */
 
-import type { FetchHandler } from "../app.ts";
-import { errorResponse, HttpParseError, type RequestHead } from "../http/mod.ts";
-import { fileBodyOf } from "../file_response.ts";
-import { log } from "../log.ts";
+import type { FetchHandler } from "../../app.ts";
+import { errorResponse, HttpParseError, type RequestHead } from "../../http/mod.ts";
+import { fileBodyOf } from "../../file_response.ts";
+import { log } from "../../log.ts";
 import { bodyError, RequestBody } from "./body.ts";
-import { requestOrigin } from "./client.ts";
+import { requestOrigin } from "../client.ts";
 import type { DateCache } from "./dates.ts";
 import { type HeadContext, HeadReader } from "./head.ts";
 import { type ByteSink, ClientGone, ClientTimeout, type Connection } from "./io.ts";
@@ -22,7 +22,7 @@ import {
   writeResponse,
   type Written,
 } from "./respond.ts";
-import { bodyDeadline } from "./timeouts.ts";
+import { bodyDeadline } from "../timeouts.ts";
 
 /** What every exchange of one worker shares. */
 export interface ExchangeContext extends HeadContext {

@@ -1,6 +1,6 @@
 /** @module A request body read on demand from any byte source, framed by Content-Length or chunked. */
 
-import { ChunkedDecoder, type Framing, HttpParseError } from "../http/mod.ts";
+import { ChunkedDecoder, type Framing, HttpParseError } from "../../http/mod.ts";
 import { type ByteSource, ClientTimeout } from "./io.ts";
 
 /**

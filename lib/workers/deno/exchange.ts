@@ -4,15 +4,15 @@
  * the client address after `--forwarded-allow-ips`, and the body and write deadlines.
  */
 
-import type { FetchHandler } from "../app.ts";
-import { authorityProblem, forwardedClient, STATUS_TEXT } from "../http/mod.ts";
-import type { DenoEngine, EngineHandler } from "../internals.ts";
-import { log } from "../log.ts";
-import type { ClientPolicy } from "./client.ts";
-import type { EngineConnection, Exchange } from "./deno_conn.ts";
-import { deadlineBody, watchedBody, withHeader } from "./deno_bodies.ts";
-import { internalError, logAccess, type RequestObserver } from "./respond.ts";
-import type { Timeouts } from "./timeouts.ts";
+import type { FetchHandler } from "../../app.ts";
+import { authorityProblem, forwardedClient, STATUS_TEXT } from "../../http/mod.ts";
+import type { DenoEngine, EngineHandler } from "./internals.ts";
+import { log } from "../../log.ts";
+import type { ClientPolicy } from "../client.ts";
+import type { EngineConnection, Exchange } from "./conn.ts";
+import { deadlineBody, watchedBody, withHeader } from "./bodies.ts";
+import { internalError, logAccess, type RequestObserver } from "../strict/respond.ts";
+import type { Timeouts } from "../timeouts.ts";
 
 /** What every connection of one Deno-engine worker shares. */
 export interface DenoContext {

@@ -5,7 +5,7 @@
  */
 
 import type { Socket } from "node:net";
-import * as sys from "../sys/mod.ts";
+import * as sys from "../../sys/mod.ts";
 import {
   ClientGone,
   ClientTimeout,

@@ -1,11 +1,16 @@
 /** @module An in-memory connection (array source, collecting sink) and exchange context for tests. */
 
-import type { FetchHandler } from "../../lib/app.ts";
-import { AllowList, DEFAULT_LIMITS } from "../../lib/http/mod.ts";
-import { DateCache } from "../../lib/workers/dates.ts";
-import type { ExchangeContext } from "../../lib/workers/exchange.ts";
-import { ClientGone, ClientTimeout, type Connection, type Phase } from "../../lib/workers/io.ts";
-import type { Timeouts } from "../../lib/workers/timeouts.ts";
+import type { FetchHandler } from "../../../lib/app.ts";
+import { AllowList, DEFAULT_LIMITS } from "../../../lib/http/mod.ts";
+import { DateCache } from "../../../lib/workers/strict/dates.ts";
+import type { ExchangeContext } from "../../../lib/workers/strict/exchange.ts";
+import {
+  ClientGone,
+  ClientTimeout,
+  type Connection,
+  type Phase,
+} from "../../../lib/workers/strict/io.ts";
+import type { Timeouts } from "../../../lib/workers/timeouts.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

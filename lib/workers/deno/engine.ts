@@ -4,18 +4,18 @@
  * and hands each accepted socket to Deno's native HTTP engine; the sweep enforces deadlines.
  */
 
-import { type DenoEngine, detectDenoEngine } from "../internals.ts";
-import { accessLogEnabled, log } from "../log.ts";
-import * as sys from "../sys/mod.ts";
-import { lateness, type ShedAfter, shedAfter, shedVictim } from "./shed.ts";
-import type { WorkerBase } from "./base.ts";
-import { clientPolicy } from "./client.ts";
-import { EngineConnection, type SweepState } from "./deno_conn.ts";
-import { connectionHandler, type DenoContext } from "./deno_exchange.ts";
-import { chooseEngine } from "./engine.ts";
-import { acceptOrExhausted, FD_BACKOFF_MS } from "./fd_limit.ts";
-import { internalError } from "./respond.ts";
-import { type Timeouts, timeoutsOf } from "./timeouts.ts";
+import { type DenoEngine, detectDenoEngine } from "./internals.ts";
+import { accessLogEnabled, log } from "../../log.ts";
+import * as sys from "../../sys/mod.ts";
+import { lateness, type ShedAfter, shedAfter, shedVictim } from "../shed.ts";
+import type { WorkerBase } from "../base.ts";
+import { clientPolicy } from "../client.ts";
+import { EngineConnection, type SweepState } from "./conn.ts";
+import { connectionHandler, type DenoContext } from "./exchange.ts";
+import { chooseEngine } from "../engines.ts";
+import { acceptOrExhausted, FD_BACKOFF_MS } from "../fd_limit.ts";
+import { internalError } from "../strict/respond.ts";
+import { type Timeouts, timeoutsOf } from "../timeouts.ts";
 
 /** Longest wait in poll: the loop looks at `alive` at least this often. */
 const POLL_MS = 1000;

@@ -3,7 +3,7 @@
  * write the response (in one write when the body is in hand, else streamed as it is produced).
  */
 
-import type { FetchHandler } from "../app.ts";
+import type { FetchHandler } from "../../app.ts";
 import {
   bodyForbidden,
   encodeChunk,
@@ -12,9 +12,9 @@ import {
   type RequestHead,
   type ResponseHeadInit,
   STATUS_TEXT,
-} from "../http/mod.ts";
-import type { FileBody } from "../file_response.ts";
-import { access, log } from "../log.ts";
+} from "../../http/mod.ts";
+import type { FileBody } from "../../file_response.ts";
+import { access, log } from "../../log.ts";
 import { bodyError, concat } from "./body.ts";
 import type { ByteSink } from "./io.ts";
 
