@@ -7,7 +7,7 @@
 import { assert, assertEquals } from "../_assert.ts";
 import { MIB, readRss } from "../../lib/arbiter/memory.ts";
 import { alive, rawRequest, startServer } from "./harness.ts";
-import { holdLoad, sleep } from "./load.ts";
+import { getPid, holdLoad, sleep } from "./load.ts";
 
 const APP = "tests/integration/apps/leaky.ts:app";
 const FLAGS = ["-k", "async", "--graceful-timeout", "10"];
@@ -17,8 +17,15 @@ const JITTER_MIB = 8;
 const REPLACED =
   /Worker \(pid:(\d+)\) uses ([\d.]+) MiB of memory \(RSS\), over its limit of (\d+) MiB/;
 
+let fresh: Promise<number> | null = null;
+
+/** The RSS of a fresh worker of the app, in MiB, measured once for this file's tests. */
+function freshWorkerMiB(): Promise<number> {
+  return fresh ??= measureFreshWorker();
+}
+
 /** The RSS of a fresh worker of the app, in MiB, after it answered a request that keeps nothing. */
-async function freshWorkerMiB(): Promise<number> {
+async function measureFreshWorker(): Promise<number> {
   const server = await startServer([APP, ...FLAGS, "-w", "1"]);
   try {
     assert((await rawRequest(server.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
@@ -86,5 +93,35 @@ Deno.test("denocorn --max-worker-memory replaces leaking workers under load, los
     assert(after.startsWith("HTTP/1.1 200 "), after);
   } finally {
     assertEquals((await server.stop()).code, 0);
+  }
+});
+
+Deno.test("denocorn --max-worker-memory keeps the outgrown worker serving while its replacement cannot boot", async () => {
+  const limit = Math.ceil(await freshWorkerMiB()) + HEADROOM_MIB;
+  const dir = Deno.makeTempDirSync();
+  const failFile = `${dir}/fail`;
+  const server = await startServer(
+    [APP, ...FLAGS, "-w", "1", "--max-worker-memory", String(limit)],
+    { env: { LEAKY_FAIL_FILE: failFile } },
+  );
+  try {
+    await server.waitFor(/Booting worker/);
+    const first = await getPid(server.port); // it has booted
+    Deno.writeTextFileSync(failFile, ""); // from now on, new workers die before booting
+    const r = await holdLoad(server.port, { close: 2, keepAlive: 2 }, async () => {
+      await server.waitFor(REPLACED);
+      await server.waitFor(/before it booted: leaky: not booting/);
+    });
+    assertEquals(r.failures.slice(0, 5), [], `${r.failures.length} requests failed`);
+    assertEquals([...r.pids], [first], "the outgrown worker answered every request");
+    assert(alive(first), "the outgrown worker still runs");
+    Deno.removeSync(failFile); // the next try (after the back-off) boots and takes over
+    for (let i = 0; i < 200 && alive(first); i++) await sleep(50);
+    assert(!alive(first), `the outgrown worker ${first} was not retired once replaced`);
+    const pid = await getPid(server.port);
+    assert(pid !== first, "a new worker serves");
+  } finally {
+    assertEquals((await server.stop()).code, 0);
+    Deno.removeSync(dir, { recursive: true });
   }
 });
