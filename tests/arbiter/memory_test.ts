@@ -3,7 +3,6 @@
 import { assert, assertEquals } from "../_assert.ts";
 import {
   type MemoryLimits,
-  type MemoryState,
   memoryStep,
   MIB,
   outgrownMessage,
@@ -14,19 +13,9 @@ import {
   workerLimit,
 } from "../../lib/arbiter/memory.ts";
 import { spawnCount } from "../../lib/arbiter/plan.ts";
+import { workerState } from "./_states.ts";
 
-const w = (pid: number, age: number, extra: Partial<MemoryState> = {}): MemoryState => ({
-  pid,
-  age,
-  generation: 0,
-  lastBeat: 1000,
-  booted: true,
-  aborted: false,
-  retiring: false,
-  retiredAt: null,
-  killed: false,
-  ...extra,
-});
+const w = workerState;
 
 const LIMITS: MemoryLimits = { limitMiB: 100, jitterMiB: 0 };
 /** RSS by pid, in MiB. */

@@ -102,7 +102,7 @@ Deno.test("denocorn --max-worker-memory keeps the outgrown worker serving while 
   const failFile = `${dir}/fail`;
   const server = await startServer(
     [APP, ...FLAGS, "-w", "1", "--max-worker-memory", String(limit)],
-    { env: { LEAKY_FAIL_FILE: failFile } },
+    { env: { FAIL_BOOT_IF: failFile } },
   );
   try {
     await server.waitFor(/Booting worker/);
@@ -110,7 +110,7 @@ Deno.test("denocorn --max-worker-memory keeps the outgrown worker serving while 
     Deno.writeTextFileSync(failFile, ""); // from now on, new workers die before booting
     const r = await holdLoad(server.port, { close: 2, keepAlive: 2 }, async () => {
       await server.waitFor(REPLACED);
-      await server.waitFor(/before it booted: leaky: not booting/);
+      await server.waitFor(/before it booted: Cannot start the app/);
     });
     assertEquals(r.failures.slice(0, 5), [], `${r.failures.length} requests failed`);
     assertEquals([...r.pids], [first], "the outgrown worker answered every request");

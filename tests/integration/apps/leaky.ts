@@ -3,28 +3,15 @@
  * load clients of tests/integration/load.ts send) keeps 1 MiB, written so that it is resident,
  * until the worker exits; it answers after 40 ms of simulated work, which bounds how fast a few
  * clients make it grow. `/echo-len` answers the length of the body, `/` answers without keeping
- * anything. While the file named by `LEAKY_FAIL_FILE` exists, a worker exits with status 1 before
- * it boots (a replacement that cannot start).
+ * anything. With `FAIL_BOOT_IF=PATH` (lifecycle.ts's), a worker that starts while PATH exists
+ * exits with status 1 before it boots (a replacement that cannot start).
  */
+
+import "./lifecycle.ts";
 
 const MIB = 2 ** 20;
 const DELAY_MS = 40;
 const kept: Uint8Array[] = [];
-
-const failFile = Deno.env.get("LEAKY_FAIL_FILE");
-if (failFile !== undefined && exists(failFile)) {
-  Deno.stderr.writeSync(new TextEncoder().encode(`leaky: not booting while ${failFile} exists\n`));
-  Deno.exit(1);
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
