@@ -107,6 +107,12 @@ Deno.test("outgrownRetirePlan() counts only serving workers of the generation", 
   assertEquals(outgrownRetirePlan([...workers, w(5, 5)], 0, 2), [2]);
 });
 
+Deno.test("outgrownRetirePlan() retires outgrown workers with the rest when the target drops", () => {
+  // WINCH (target 0), or TTOU below the workers that still serve: no replacement is awaited.
+  assertEquals(outgrownRetirePlan([w(1, 1, { outgrown: true })], 0, 0), [1]);
+  assertEquals(outgrownRetirePlan([w(1, 1, { outgrown: true }), w(2, 2)], 0, 1), [1]);
+});
+
 Deno.test("memoryStep() marks outgrown workers once: one replacement per worker in flight", () => {
   const workers = [w(1, 1), w(2, 2)];
   const at = { generation: 0, target: 2, limits: LIMITS };

@@ -40,7 +40,7 @@ async function measureFreshWorker(): Promise<number> {
 
 /** Waits until `n` replacements are logged and as many workers more have booted. */
 async function replacements(lines: string[], booted: () => number, n: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 400; i++) {
     if (lines.filter((l) => REPLACED.test(l)).length >= n && booted() >= 2 + n) return;
     await sleep(50);
   }
