@@ -10,11 +10,11 @@ import * as sys from "../sys/mod.ts";
 import { STDERR_ENV } from "../workers/boot_stderr.ts";
 import { CauseLine, forwardBootOutput } from "./boot_output.ts";
 import type { WorkerReport, WorkerStateName } from "./commands.ts";
-import type { WorkerState } from "./plan.ts";
+import type { MemoryState } from "./memory.ts";
 import { spawnSelf } from "./spawn.ts";
 
 /** One worker process as the arbiter tracks it. */
-export interface Worker extends WorkerState {
+export interface Worker extends MemoryState {
   child: Deno.ChildProcess;
   heartbeat: string;
   spawnedAt: number;

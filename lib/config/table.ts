@@ -122,6 +122,29 @@ export const SETTINGS = [
     help: "Add a random 0..N to `max_requests` per worker, so workers do not restart together.",
   },
   {
+    name: "max_worker_memory",
+    section: "Worker processes",
+    flags: ["--max-worker-memory"],
+    type: "int",
+    default: null,
+    validate: "positive",
+    meta: "MIB",
+    help: "Replace a worker whose resident memory (RSS) passes this many MiB: its replacement " +
+      "boots first, then it is retired gracefully (it drains within `--graceful-timeout`). The " +
+      "arbiter reads each worker's RSS from /proc every second (Linux only). Unset: no limit.",
+  },
+  {
+    name: "max_worker_memory_jitter",
+    section: "Worker processes",
+    flags: ["--max-worker-memory-jitter"],
+    type: "int",
+    default: 0,
+    validate: "count",
+    meta: "MIB",
+    help: "Add a random 0..N MiB to `max_worker_memory` per worker, so workers that leak alike " +
+      "are not replaced together.",
+  },
+  {
     name: "timeout",
     section: "Worker processes",
     flags: ["-t", "--timeout"],
@@ -449,7 +472,7 @@ export type SettingValues = Partial<Record<SettingName, SettingValue>>;
  * and declaring the fields again is the drift the table exists to prevent.
  */
 export type Settings = {
-  [R in typeof SETTINGS[number] as R["name"]]: R extends { type: "octal"; default: null }
+  [R in typeof SETTINGS[number] as R["name"]]: R extends { type: "int" | "octal"; default: null }
     ? number | null
     : R extends { type: "int" | "float" | "octal" } ? number
     : R extends { type: "bool" } ? boolean
