@@ -6,8 +6,8 @@
  */
 
 import type { FetchHandler } from "../app.ts";
-import { STATUS_TEXT } from "../http/mod.ts";
 import { access, accessLogEnabled, log } from "../log.ts";
+import { bodyError, checked, failed, gatewayTimeout } from "./answers.ts";
 import type { Settings } from "../config/mod.ts";
 import type { InFlightBoard } from "../inflight.ts";
 
@@ -72,44 +72,6 @@ export interface RequestLine {
 }
 
 /**
- * The error a request body stream fails with when the body is malformed, ends early or comes too
- * slowly. `status` is what the client gets if no response has started: 400 for bad framing or a
- * body cut short, 408 for a body slower than its deadline (its `cause` is the engine's error).
- */
-export class BodyEndedError extends Error {
-  /** The status to answer with. */
-  readonly status: number;
-  /** Creates the error; `status` defaults to 400. */
-  constructor(message: string, status = 400, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "BodyEndedError";
-    this.status = status;
-  }
-}
-
-/** The BodyEndedError behind `e` (itself or its cause), if any. */
-export function bodyError(e: unknown): BodyEndedError | null {
-  for (let x = e, depth = 0; x instanceof Error && depth < 4; x = x.cause, depth++) {
-    if (x instanceof BodyEndedError) return x;
-  }
-  return null;
-}
-
-/** The 500 every failed app call turns into (the stack goes to the error log, never the client). */
-export function internalError(): Response {
-  return new Response("Internal Server Error\n", {
-    status: 500,
-    headers: { "content-type": "text/plain; charset=utf-8" },
-  });
-}
-
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (typeof v === "object") return (v as object).constructor?.name ?? "object";
-  return typeof v;
-}
-
-/**
  * The status a failed app call is answered with, given what the engine knows about the request
  * body (null: the body did not fail, so the app did: 500).
  */
@@ -123,14 +85,6 @@ export interface CallOptions {
   bodyStatus?: BodyStatus;
   /** Aborts the app's `request.signal` (when `--request-timeout` answers for it). */
   abort?: () => void;
-}
-
-/** The answer to a request whose app did not start its response within `--request-timeout`. */
-function gatewayTimeout(): Response {
-  return new Response("Gateway Timeout\n", {
-    status: 504,
-    headers: { "content-type": "text/plain; charset=utf-8", connection: "close" },
-  });
 }
 
 /** One request of any engine, from the app call to its access record. */
@@ -278,30 +232,4 @@ export class RequestCycle {
       pid: Deno.pid,
     });
   }
-}
-
-function failed(request: Request, err: unknown, bodyStatus: BodyStatus): Response {
-  const status = bodyStatus(err);
-  if (status !== null) {
-    // The app failed because the request body was malformed, cut short or too slow.
-    log.debug(
-      `Request body failed for ${request.method} ${request.url}: ${(err as Error)?.message}`,
-    );
-    return new Response(`${STATUS_TEXT[status] ?? "Bad Request"}\n`, {
-      status,
-      headers: { "content-type": "text/plain; charset=utf-8", connection: "close" },
-    });
-  }
-  log.error(`Error handling request ${request.method} ${request.url}`, err);
-  return internalError();
-}
-
-function checked(request: Request, res: unknown): Response {
-  if (res instanceof Response) return res;
-  log.error(
-    `Error handling request ${request.method} ${request.url}: app returned ${
-      describe(res)
-    }, expected a Response`,
-  );
-  return internalError();
 }

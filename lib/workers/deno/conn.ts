@@ -6,7 +6,7 @@
 
 import type { EngineServer } from "./internals.ts";
 import { log } from "../../log.ts";
-import { BodyEndedError } from "../request.ts";
+import { BodyEndedError } from "../answers.ts";
 import type { SweepState, Tracked } from "../async_engine.ts";
 import type { Timeouts } from "../timeouts.ts";
 

@@ -2,7 +2,7 @@
 
 import { ChunkedDecoder, type Framing, HttpParseError } from "../../http/mod.ts";
 import { type ByteSource, ClientTimeout } from "./io.ts";
-import { BodyEndedError } from "../request.ts";
+import { BodyEndedError } from "../answers.ts";
 
 /** How a {@linkcode RequestBody} reads. */
 export interface BodyOptions {

@@ -8,7 +8,8 @@ import { errorResponse, HttpParseError, type RequestHead } from "../../http/mod.
 import { fileBodyOf } from "../../file_response.ts";
 import { log } from "../../log.ts";
 import { RequestBody } from "./body.ts";
-import { bodyError, type RequestContext, RequestCycle } from "../request.ts";
+import { bodyError } from "../answers.ts";
+import { type RequestContext, RequestCycle } from "../request.ts";
 import { requestOrigin } from "../client.ts";
 import type { DateCache } from "./dates.ts";
 import { type HeadContext, HeadReader } from "./head.ts";
