@@ -4,16 +4,17 @@
  */
 
 import type { HeartbeatFiles, Reading } from "../heartbeat.ts";
+import { inFlightPath, readInFlight } from "../inflight.ts";
 import { log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
 import { STDERR_ENV } from "../workers/boot_stderr.ts";
 import { CauseLine, forwardBootOutput } from "./boot_output.ts";
 import type { WorkerReport, WorkerStateName } from "./commands.ts";
-import type { WorkerState } from "./plan.ts";
+import type { MemoryState } from "./memory.ts";
 import { spawnSelf } from "./spawn.ts";
 
 /** One worker process as the arbiter tracks it. */
-export interface Worker extends WorkerState {
+export interface Worker extends MemoryState {
   child: Deno.ChildProcess;
   heartbeat: string;
   spawnedAt: number;
@@ -25,6 +26,8 @@ export interface Worker extends WorkerState {
   heap: { used: number; limit: number } | null;
   /** Why it failed, if it dies before booting: from what it printed until then. */
   cause: CauseLine;
+  /** The requests it had in flight, read from its board once it exited (lib/inflight.ts). */
+  inFlight?: ReturnType<typeof readInFlight>;
 }
 
 /** How long a reaped worker's last output may take to arrive after its exit. */
@@ -132,6 +135,9 @@ export class WorkerPool {
     const last = this.#files.peek(w.heartbeat); // its last counters and heap, for the exit log
     if (last !== null) this.#apply(w, last, Date.now());
     this.#files.remove(w.heartbeat);
+    const board = inFlightPath(w.heartbeat);
+    w.inFlight = readInFlight(board); // what it was doing, for the exit log
+    this.#files.remove(board);
     this.#onExit(w, code, signal);
   }
 

@@ -7,10 +7,12 @@
 import type { ArbiterView, Hooks, Settings } from "../config/mod.ts";
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR } from "../exit_codes.ts";
 import { HeartbeatFiles } from "../heartbeat.ts";
+import { inFlightLines } from "../inflight.ts";
 import { runHook } from "../hooks.ts";
 import { log, reopenLogFiles } from "../log.ts";
 import type { WorkerReport } from "./commands.ts";
 import { type ExitVerdict, judgeBootFailure, judgeExit, loadFailureMessage } from "./exits.ts";
+import { memoryLimits, memoryStep, outgrownMessage, readRss } from "./memory.ts";
 import {
   failedLoadPlan,
   maxWorkers,
@@ -101,9 +103,11 @@ export class Supervisor {
     return this.#pool.size;
   }
 
-  /** True while workers of an older generation wait for their replacements to boot. */
+  /** True while workers of an older generation, or outgrown ones, wait for replacements to boot. */
   get replacing(): boolean {
-    return this.#pool.list().some((w) => w.generation < this.#generation && !w.retiring);
+    return this.#pool.list().some((w) =>
+      (w.generation < this.#generation || w.outgrown) && !w.retiring
+    );
   }
 
   /** The workers as `ctl workers` shows them, from fresh heartbeats. */
@@ -166,7 +170,8 @@ export class Supervisor {
     for (const pid of replacementPlan(pool.list(), gen, this.#target, now, deadline)) {
       pool.retire(pid);
     }
-    const current = pool.list().filter((w) => w.generation === gen);
+    this.#checkMemory();
+    const current = pool.list().filter((w) => w.generation === gen && !w.outgrown);
     for (const pid of retirePlan(current, this.#target)) pool.retire(pid);
     if (this.#paused !== null) return this.#whilePaused(this.#paused);
     if (now < this.#nextSpawn) return;
@@ -181,6 +186,15 @@ export class Supervisor {
         return;
       }
     }
+  }
+
+  /** --max-worker-memory (memory.ts): outgrown workers are counted out, then retired. */
+  #checkMemory(): void {
+    const limits = memoryLimits(this.#host.settings());
+    const at = { generation: this.#generation, target: this.#target, limits };
+    const step = memoryStep(this.#pool.list(), at, readRss);
+    for (const o of step.found) log.warning(outgrownMessage(o, limits!));
+    for (const pid of step.retire) this.#pool.retire(pid); // restart reason: "memory"
   }
 
   #spawn(): void {
@@ -265,7 +279,13 @@ export class Supervisor {
     if (verdict.kind === "halt") host.halt(verdict.reason, verdict.exitCode);
     else if (verdict.kind === "load-failed") this.#loadFailed(verdict);
     else if (!w.booted && !w.retiring && !host.stopping()) this.#bootFailed(w, code, signal);
-    else if (verdict.message !== null) log.error(verdict.message);
+    else if (verdict.message !== null) {
+      log.error(verdict.message);
+      // Timeout forensics: what the worker was doing when it died or was killed.
+      if (w.inFlight) {
+        for (const l of inFlightLines(w.pid, w.inFlight, Date.now())) log.error(l);
+      }
+    }
     const { pid, age, requests } = w;
     const view = { pid, age, ppid: Deno.pid, requests, cfg: host.settings(), log };
     void runHook(host.hooks(), "child_exit", host.server, view);

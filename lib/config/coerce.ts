@@ -71,7 +71,7 @@ export function fromConfig(spec: SettingSpec, raw: unknown): SettingValue {
       throw new Problem("expected a string");
     case "octal":
       if (typeof raw === "string") return fromText(spec, raw);
-      if (raw === null && spec.default === null) return null;
   }
+  if (raw === null && spec.default === null) return null; // a number unset by default
   return checked(spec, typeof raw === "number" ? raw : NaN);
 }

@@ -1,6 +1,6 @@
 /**
  * @module Which settings contradict `--http deno`, pure: the settings check (exit 2) and the
- * worker's engine choice (lib/workers/engine.ts) both read this rule.
+ * worker's engine choice (lib/workers/engines.ts) both read this rule.
  */
 
 import { defaultOf } from "./spec.ts";
@@ -15,6 +15,8 @@ export interface EngineSettings {
   limit_request_line: number;
   limit_request_fields: number;
   limit_request_field_size: number;
+  /** Optional so callers that only choose an engine need not pass it. */
+  request_timeout?: number;
 }
 
 /** Settings only denocorn's strict engine honours, with what Deno's engine does instead. */
@@ -68,6 +70,10 @@ function unixBind(s: EngineSettings): string | undefined {
  * ```
  */
 export function engineConflict(s: EngineSettings): string | null {
+  if (s.worker_class === "sync" && (s.request_timeout ?? 0) > 0) {
+    return "Cannot use --request-timeout with -k sync: a sync worker cannot answer while its " +
+      "app runs; use -k async, or rely on --timeout to replace a stuck worker";
+  }
   if (s.http !== "deno") return null;
   const fix = "use --http strict (or auto) or drop";
   if (s.worker_class !== "async") {

@@ -13,6 +13,6 @@ export type WorkerClassName = typeof WORKER_CLASS_NAMES[number];
 
 /**
  * The HTTP engines of `async` workers, the one list `--http` accepts (the settings rule:
- * lib/config/engine_rule.ts; the choice at boot: lib/workers/engine.ts).
+ * lib/config/engine_rule.ts; the choice at boot: lib/workers/engines.ts).
  */
 export const HTTP_ENGINE_NAMES = ["auto", "deno", "strict"] as const;

@@ -122,6 +122,29 @@ export const SETTINGS = [
     help: "Add a random 0..N to `max_requests` per worker, so workers do not restart together.",
   },
   {
+    name: "max_worker_memory",
+    section: "Worker processes",
+    flags: ["--max-worker-memory"],
+    type: "int",
+    default: null,
+    validate: "positive",
+    meta: "MIB",
+    help: "Replace a worker whose resident memory (RSS) passes this many MiB: its replacement " +
+      "boots first, then it is retired gracefully (it drains within `--graceful-timeout`). The " +
+      "arbiter reads each worker's RSS from /proc every second (Linux only). Unset: no limit.",
+  },
+  {
+    name: "max_worker_memory_jitter",
+    section: "Worker processes",
+    flags: ["--max-worker-memory-jitter"],
+    type: "int",
+    default: 0,
+    validate: "count",
+    meta: "MIB",
+    help: "Add a random 0..N MiB to `max_worker_memory` per worker, so workers that leak alike " +
+      "are not replaced together.",
+  },
+  {
     name: "timeout",
     section: "Worker processes",
     flags: ["-t", "--timeout"],
@@ -189,6 +212,18 @@ export const SETTINGS = [
     validate: "seconds",
     help: "Seconds a response write may stay blocked on a client that does not read; the " +
       "connection is then closed. At most half of `--timeout`; 0 leaves only that cap.",
+  },
+  {
+    name: "request_timeout",
+    section: "Worker processes",
+    flags: ["--request-timeout"],
+    type: "float",
+    default: 0,
+    validate: "seconds",
+    help: "Seconds an async worker's app gets to start its response; past that the client gets " +
+      "504, `request.signal` aborts, the connection closes and the worker serves on. Only an " +
+      "app that awaits can be answered: one that holds the event loop is `--timeout`'s job. 0 " +
+      "(the default) turns it off; `-k async` only.",
   },
   {
     name: "limit_request_line",
@@ -447,7 +482,7 @@ export type SettingValues = Partial<Record<SettingName, SettingValue>>;
  * and declaring the fields again is the drift the table exists to prevent.
  */
 export type Settings = {
-  [R in typeof SETTINGS[number] as R["name"]]: R extends { type: "octal"; default: null }
+  [R in typeof SETTINGS[number] as R["name"]]: R extends { type: "int" | "octal"; default: null }
     ? number | null
     : R extends { type: "int" | "float" | "octal" } ? number
     : R extends { type: "bool" } ? boolean

@@ -33,12 +33,15 @@ export const F = {
 export const O = {
   RDONLY: 0,
   WRONLY: 1,
+  RDWR: 2,
   CREAT: 0o100,
   EXCL: 0o200,
   NONBLOCK: 0o4000,
   NOFOLLOW: Deno.build.arch === "aarch64" ? 0o100000 : 0o400000,
   CLOEXEC: 0o2000000,
 } as const;
+/** mmap(2) protections and flags. */
+export const MMAP = { PROT_READ: 1, PROT_WRITE: 2, SHARED: 1 } as const;
 /** shutdown(2) directions. */
 export const SHUT = { RD: 0, WR: 1, RDWR: 2 } as const;
 /** send(2) flags. */

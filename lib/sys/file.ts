@@ -1,6 +1,6 @@
 /** @module Files created without following links: a new name, exclusive create, exact mode. */
 
-import { ERRNO, O } from "./constants.ts";
+import { ERRNO, MMAP, O } from "./constants.ts";
 import { check, SysError } from "./errors.ts";
 import { errno, libc } from "./libc.ts";
 
@@ -58,4 +58,33 @@ export function randomName(bytes = 8): string {
 export function openRead(path: string): number {
   const cpath = new TextEncoder().encode(`${path}\0`);
   return check(`open "${path}"`, libc().open(cpath, O.RDONLY | O.CLOEXEC, 0));
+}
+
+/**
+ * Creates the file `path` (exclusive, not through a symlink, with exactly `mode`) of `size` zero
+ * bytes and maps it shared into memory: what is written to the returned bytes is in the file at
+ * once, for another process to read even after this one is killed. The mapping lives as long as
+ * the process.
+ */
+export function mapNewFile(path: string, size: number, mode: number): Uint8Array {
+  const cpath = new TextEncoder().encode(`${path}\0`);
+  const flags = O.RDWR | O.CREAT | O.EXCL | O.NOFOLLOW | O.CLOEXEC;
+  const fd = check(`open "${path}"`, libc().open(cpath, flags, mode));
+  try {
+    check("fchmod", libc().fchmod(fd, mode));
+    check("ftruncate", libc().ftruncate(fd, BigInt(size)));
+    const prot = MMAP.PROT_READ | MMAP.PROT_WRITE;
+    const p = libc().mmap(null, BigInt(size), prot, MMAP.SHARED, fd, 0n);
+    if (p === null || Deno.UnsafePointer.value(p) === 2n ** 64n - 1n) {
+      throw new SysError("mmap", errno());
+    }
+    return new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(p, size));
+  } catch (e) {
+    try {
+      Deno.removeSync(path);
+    } catch { /* already gone */ }
+    throw e;
+  } finally {
+    libc().close(fd);
+  }
 }

@@ -33,6 +33,8 @@ const SYMBOLS = {
   getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   fchmod: { parameters: ["i32", "u32"], result: "i32" },
+  ftruncate: { parameters: ["i32", "i64"], result: "i32" },
+  mmap: { parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"], result: "pointer" },
   fsync: { parameters: ["i32"], result: "i32" },
   signal: { parameters: ["i32", "usize"], result: "usize" },
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },

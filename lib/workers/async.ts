@@ -1,25 +1,28 @@
 /**
- * @module The async worker: many keep-alive connections per process. It accepts from the shared
- * listening fds itself (poll + accept4 through lib/sys, so a connection is only ever taken when
- * there is room for it, made by shedding idle or slow connections) and hands each accepted fd to
- * node:net, bounded by --worker-connections. On stop it drains: no connection is cut mid-request.
+ * @module The async worker: many keep-alive connections per process, one loop for every HTTP
+ * engine. It accepts from the shared listening fds itself (poll + accept4 through lib/sys, so a
+ * connection is only taken while there is room for it, made by shedding idle or slow ones),
+ * hands each accepted socket to its engine ({@linkcode AsyncEngine}: denocorn's strict one in
+ * lib/workers/strict/, Deno's in lib/workers/deno/), sweeps their deadlines, and on stop drains:
+ * no connection is cut mid-request.
  */
 
-import net from "node:net";
 import { log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
-import { lateness, type ShedAfter, shedAfter, shedVictim } from "./shed.ts";
-import { denoEngineFor, runDenoWorker } from "./async_deno.ts";
 import type { WorkerBase } from "./base.ts";
-import { exchangeContext, listenerNames, peerAddr } from "./context.ts";
+import { denoEngine, denoEngineFor } from "./deno/engine.ts";
 import { acceptOrExhausted, FD_BACKOFF_MS } from "./fd_limit.ts";
-import { serveConnection } from "./exchange.ts";
-import { SocketConnection, type SocketOptions } from "./socket_io.ts";
+import type { AsyncEngine, SweepState, Tracked } from "./async_engine.ts";
+import { lateness, type ShedAfter, shedAfter, shedVictim } from "./shed.ts";
+import { strictEngine } from "./strict/engine.ts";
+import { timeoutsOf } from "./timeouts.ts";
 
 /** Longest wait in poll: the loop looks at `alive` at least this often. */
 const POLL_MS = 1000;
-/** The sweep: heartbeat, deadlines, drain. */
+/** How often deadlines are checked and the heartbeat refreshed. */
 const SWEEP_MS = 250;
+/** Idle connections of a stopping worker close this long before --graceful-timeout ends. */
+const STOP_MARGIN_MS = 500;
 /** A full worker waits this long before shedding, so a worker with room can take the connection. */
 const SHED_GRACE_MS = 25;
 /** A full worker with nothing to shed waits for room this long before polling again. */
@@ -29,121 +32,143 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** The connections of one async worker and the room among them. */
-class Pool {
-  readonly conns = new Set<SocketConnection>();
+/** Runs the async loop until the worker is told to stop, then drains its connections. */
+export async function runAsyncWorker(w: WorkerBase): Promise<void> {
+  const found = denoEngineFor(w);
+  const engine = found === null ? strictEngine(w) : denoEngine(w, found);
+  await new AsyncLoop(w, engine).run();
+  log.info(`Worker exiting (pid: ${Deno.pid})`);
+}
+
+/**
+ * Tracks the stop (when it began, when idle connections must be closed at the latest) and whether
+ * this sweep comes late.
+ */
+function stopClock(w: WorkerBase): () => SweepState {
+  let stopDeadline = Infinity;
+  const grace = w.settings.graceful_timeout * 1000;
+  const late = lateness(SWEEP_MS);
+  return () => {
+    const now = performance.now();
+    if (!w.alive && stopDeadline === Infinity) {
+      stopDeadline = now + Math.max(0, grace - STOP_MARGIN_MS);
+    }
+    return { now, stopping: !w.alive, stopDeadline, late: late(now) };
+  };
+}
+
+/** The accept loop, the connections it handed to its engine, and the room among them. */
+class AsyncLoop {
+  #w: WorkerBase;
+  #engine: AsyncEngine;
+  #conns = new Set<Tracked>();
+  #max: number;
+  #state: () => SweepState;
   #roomFreed: (() => void) | null = null;
-  #after: ShedAfter;
+  #graced = false;
+  #shedAfter: ShedAfter;
 
-  constructor(after: ShedAfter) {
-    this.#after = after;
+  constructor(w: WorkerBase, engine: AsyncEngine) {
+    this.#w = w;
+    this.#engine = engine;
+    this.#max = w.settings.worker_connections;
+    this.#state = stopClock(w);
+    this.#shedAfter = shedAfter(timeoutsOf(w.settings).head);
   }
 
-  /** The connection to shed first, if any (lib/workers/shed.ts). */
-  victim(): SocketConnection | null {
-    return shedVictim(this.conns, performance.now(), this.#after);
-  }
-
-  add(c: SocketConnection): void {
-    this.conns.add(c);
-    void c.closed.then(() => {
-      this.conns.delete(c);
-      const r = this.#roomFreed;
-      this.#roomFreed = null;
-      r?.();
-    });
-  }
+  #sweep = (): void => {
+    const s = this.#state();
+    for (const c of this.#conns) c.sweep(s);
+  };
 
   /** Resolves when a connection closes, or after `ms`. */
-  room(ms: number): Promise<void> {
+  #room(ms: number): Promise<void> {
     return Promise.race([new Promise<void>((r) => this.#roomFreed = r), sleep(ms)]);
   }
 
-  /** Drops the idle or slow connection that has waited longest; false when there is none. */
-  async shed(): Promise<boolean> {
-    const victim = this.victim();
-    if (victim === null) return false;
-    log.debug("Closing the longest-waiting idle or slow connection: --worker-connections reached");
-    victim.destroy();
-    await victim.closed;
-    return true;
+  async run(): Promise<void> {
+    const w = this.#w;
+    w.onStop(this.#sweep);
+    const beat = setInterval(() => {
+      w.notify();
+      this.#sweep();
+    }, SWEEP_MS);
+    try {
+      while (w.alive) await this.#acceptReady();
+      this.#sweep();
+      while (this.#conns.size > 0) await this.#room(POLL_MS);
+    } finally {
+      clearInterval(beat);
+    }
   }
-}
 
-/** Runs the async loop until the worker is told to stop, then drains its connections. */
-export async function runAsyncWorker(w: WorkerBase): Promise<void> {
-  const engine = denoEngineFor(w);
-  if (engine !== null) return await runDenoWorker(w, engine);
-  const ctx = exchangeContext(w, { className: "-k async", persistent: true });
-  const max = w.settings.worker_connections;
-  const nameOf = listenerNames(w.boot.fds);
-  const pool = new Pool(shedAfter(ctx.timeouts.head));
-  const opts: SocketOptions = { writeTimeout: ctx.timeouts.write, now: ctx.now };
-  let drainAt = Infinity;
-  const late = lateness(SWEEP_MS);
-  const beat = setInterval(() => {
-    w.notify();
-    const now = ctx.now();
-    if (!w.alive && drainAt === Infinity) drainAt = now + w.settings.graceful_timeout * 1000;
-    const behind = late(now);
-    for (const c of pool.conns) c.expire(now, drainAt, behind);
-  }, SWEEP_MS);
-  const serve = (accepted: sys.Accepted, listener: number) => {
-    const sock = new net.Socket({
-      fd: accepted.fd,
-      readable: true,
-      writable: true,
-      allowHalfOpen: true,
-    });
-    const peer = peerAddr(accepted.remote);
-    const c = new SocketConnection(sock, peer, nameOf(listener), opts, accepted.fd);
-    pool.add(c);
-    serveConnection(ctx, c).catch((e) => log.error("Error serving connection", e));
-  };
-  let graced = false;
+  /** Waits for a listener (or the wake pipe) and accepts while there is room (or room is made). */
+  async #acceptReady(): Promise<void> {
+    const w = this.#w;
+    const ready = await sys.pollInAsync([...w.boot.fds, w.wakeFd], POLL_MS);
+    sys.drain(w.wakeFd);
+    this.#graced = false;
+    let starved = false;
+    let exhausted = false;
+    for (const fd of w.boot.fds) {
+      if (!ready.includes(fd) || exhausted) continue;
+      while (w.alive) {
+        if (!await this.#makeRoom(fd)) {
+          starved = this.#conns.size >= this.#max;
+          break;
+        }
+        const accepted = acceptOrExhausted(fd);
+        if (accepted === "exhausted") exhausted = true;
+        if (accepted === null || accepted === "exhausted") break;
+        this.#serve(accepted, fd);
+      }
+    }
+    // Full of requests in hand, or out of fds: leave new connections in the shared backlog.
+    if (starved || exhausted) await this.#room(exhausted ? FD_BACKOFF_MS : ROOM_WAIT_MS);
+  }
+
   /**
    * Room for one more connection: free, or made by shedding once no other worker took the
    * waiting connection (after one grace period per wake-up, so a burst is shed at once).
    */
-  const makeRoom = async (fd: number): Promise<boolean> => {
-    if (pool.conns.size < max) return true;
-    const victim = pool.victim();
+  async #makeRoom(fd: number): Promise<boolean> {
+    if (this.#conns.size < this.#max) return true;
+    const victim = this.#victim();
     if (victim === null) return false; // wait for room
     // One already closing is dropped at once: no other worker could use it.
-    if (!graced && victim.shedOrder()?.[0] !== 0) {
-      graced = true;
+    if (!this.#graced && victim.shedOrder()?.[0] !== 0) {
+      this.#graced = true;
       await sleep(SHED_GRACE_MS);
-      if (pool.conns.size < max) return true;
+      if (this.#conns.size < this.#max) return true;
     }
-    if (!w.alive || sys.pollIn([fd], 0).length === 0) return false;
-    return await pool.shed();
-  };
-  try {
-    while (w.alive) {
-      const ready = await sys.pollInAsync([...w.boot.fds, w.wakeFd], POLL_MS);
-      sys.drain(w.wakeFd);
-      graced = false;
-      let starved = false;
-      let exhausted = false;
-      for (const fd of w.boot.fds) {
-        if (!ready.includes(fd) || exhausted) continue;
-        while (w.alive) {
-          if (!await makeRoom(fd)) {
-            starved = pool.conns.size >= max;
-            break;
-          }
-          const conn = acceptOrExhausted(fd);
-          if (conn === "exhausted") exhausted = true;
-          if (conn === null || conn === "exhausted") break;
-          serve(conn, fd);
-        }
-      }
-      // Full of requests in hand, or out of fds: leave new connections in the shared backlog.
-      if (starved || exhausted) await pool.room(exhausted ? FD_BACKOFF_MS : ROOM_WAIT_MS);
-    }
-    while (pool.conns.size > 0) await pool.room(POLL_MS);
-  } finally {
-    clearInterval(beat);
+    if (!this.#w.alive || sys.pollIn([fd], 0).length === 0) return false;
+    return await this.#shed();
   }
-  log.info(`Worker exiting (pid: ${Deno.pid})`);
+
+  #victim(): Tracked | null {
+    return shedVictim(this.#conns, performance.now(), this.#shedAfter);
+  }
+
+  /** Drops the idle or slow connection that has waited longest; false when there is none. */
+  async #shed(): Promise<boolean> {
+    const victim = this.#victim();
+    if (victim === null) return false;
+    log.debug("Closing the longest-waiting idle or slow connection: --worker-connections reached");
+    victim.kill();
+    while (this.#conns.has(victim)) await this.#room(POLL_MS);
+    return true;
+  }
+
+  /** Hands an accepted socket to the engine and tracks it until it closes. */
+  #serve(accepted: sys.Accepted, listener: number): void {
+    const conn = this.#engine.serve(accepted, listener);
+    if (conn === null) return;
+    this.#conns.add(conn);
+    void conn.closed.finally(() => {
+      this.#conns.delete(conn);
+      const freed = this.#roomFreed;
+      this.#roomFreed = null;
+      freed?.();
+    });
+  }
 }

@@ -4,7 +4,7 @@ import { AppLoadError, type FetchHandler, loadApp } from "../app.ts";
 import type { Hooks, Settings, WorkerView } from "../config/mod.ts";
 import { loadHooks, runFatalHook, runHook } from "../hooks.ts";
 import { resolveGroup, resolveUser } from "../users.ts";
-import type { RequestObserver } from "./respond.ts";
+import type { RequestObserver } from "./request.ts";
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR } from "../exit_codes.ts";
 import { log, reopenLogFiles, setupLogging } from "../log.ts";
 import { requestMetrics, startStatsd } from "../statsd.ts";
@@ -12,6 +12,7 @@ import * as sys from "../sys/mod.ts";
 import { readWorkerEnv, type WorkerBoot } from "./env.ts";
 import { capWorkerConnections } from "./fd_limit.ts";
 import { type Beat, HeartbeatWriter } from "../heartbeat.ts";
+import { InFlightBoard, inFlightPath } from "../inflight.ts";
 import { getHeapStatistics } from "node:v8";
 import { releaseListeners } from "./release.ts";
 import { restoreStderr } from "./boot_stderr.ts";
@@ -28,6 +29,8 @@ export class WorkerBase {
   readonly hooks: Hooks;
   /** Runs pre_request / post_request hooks and metrics around each request, if any. */
   readonly observer: RequestObserver | null;
+  /** Where this worker records its requests in flight for the arbiter (lib/inflight.ts). */
+  readonly board: InFlightBoard | null;
   /** False once the worker should stop accepting. */
   alive = true;
   /** Requests served so far. */
@@ -50,6 +53,7 @@ export class WorkerBase {
     this.app = this.#counted(app);
     this.hooks = hooks;
     this.observer = makeObserver(this, hooks);
+    this.board = InFlightBoard.open(inFlightPath(boot.heartbeat));
     const { max_requests: max, max_requests_jitter: jitter } = boot.settings;
     this.maxRequests = max > 0 ? max + Math.floor(Math.random() * (jitter + 1)) : 0;
     [this.#wakeR, this.#wakeW] = sys.pipe();

@@ -1,6 +1,6 @@
 /**
- * @module Which connection a full async worker sheds at `--worker-connections`, for both HTTP
- * engines: the idle or slow one that has waited longest; never one with a request in hand (or
+ * @module Which connection a full async worker sheds at `--worker-connections`, whatever its HTTP
+ * engine: the idle or slow one that has waited longest; never one with a request in hand (or
  * waiting unread in its socket). Also when a sweep comes too late to close idle connections.
  */
 

@@ -8,9 +8,9 @@
 import { log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
 import type { WorkerBase } from "./base.ts";
-import { BlockingConnection, type BlockingOptions } from "./blocking_io.ts";
-import { exchangeContext, listenerNames, peerAddr } from "./context.ts";
-import { serveConnection } from "./exchange.ts";
+import { BlockingConnection, type BlockingOptions } from "./strict/blocking_io.ts";
+import { exchangeContext, listenerNames, peerAddr } from "./strict/context.ts";
+import { serveConnection } from "./strict/exchange.ts";
 import { sliceSeconds } from "./timeouts.ts";
 
 /** Longest the loop runs without letting the event loop turn (signals, timers). */

@@ -9,21 +9,10 @@ import {
   spawnBackoff,
   spawnCount,
   ttouTarget,
-  type WorkerState,
 } from "../../lib/arbiter/plan.ts";
+import { workerState } from "./_states.ts";
 
-const w = (pid: number, age: number, extra: Partial<WorkerState> = {}): WorkerState => ({
-  pid,
-  age,
-  generation: 0,
-  lastBeat: 1000,
-  booted: true,
-  aborted: false,
-  retiring: false,
-  retiredAt: null,
-  killed: false,
-  ...extra,
-});
+const w = workerState;
 
 Deno.test("murderPlan() aborts a silent worker first and kills it on the next check", () => {
   const now = 1000 + 31_000;

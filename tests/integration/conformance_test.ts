@@ -203,14 +203,22 @@ for (const k of CLASS_NAMES) {
     }
   });
 
-  Deno.test(`conformance(${k}): a hung worker is killed after --timeout and replaced`, async () => {
+  Deno.test(`conformance(${k}): a hung worker is killed after --timeout and replaced; the log names its requests in flight`, async () => {
     const s = await startServer([...args, "--timeout", "1"]);
     try {
       await s.waitFor(/Booting worker/);
       await sleep(500);
-      const hung = fetch(`${s.url}/hang`).then((r) => r.status, () => "reset");
-      await s.waitFor(/WORKER TIMEOUT \(pid:\d+\)/, 10_000);
+      // An async worker also holds an awaiting request when the other one hangs its loop.
+      const waiting = k === "sync" ? null : fetch(`${s.url}/slow?ms=5000`).catch(() => "reset");
+      await sleep(100);
+      const hung = fetch(`${s.url}/hang?why=%22a%0A`).then((r) => r.status, () => "reset");
+      const pid = (await s.waitFor(/WORKER TIMEOUT \(pid:\d+\)/, 10_000)).match(/pid:(\d+)/)![1];
       await hung;
+      await waiting;
+      const n = k === "sync" ? 1 : 2;
+      await s.waitFor(new RegExp(`Worker \\(pid:${pid}\\) had ${n} requests? in flight:`), 5000);
+      await s.waitFor(/ {2}GET \/hang\?why=%22a%0A 127\.0\.0\.1, running for \d+\.\d s$/, 5000);
+      if (k !== "sync") await s.waitFor(/ {2}GET \/slow\?ms=5000 127\.0\.0\.1, running for /, 5000);
       for (let i = 0; i < 60 && s.workerPids().length < 2; i++) await sleep(50);
       assertEquals((await fetch(`${s.url}/`)).status, 200);
     } finally {

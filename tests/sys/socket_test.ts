@@ -2,7 +2,7 @@
 
 import { assert, assertEquals } from "../_assert.ts";
 import * as sys from "../../lib/sys/mod.ts";
-import { advance } from "../../lib/workers/blocking_io.ts";
+import { advance } from "../../lib/workers/strict/blocking_io.ts";
 
 /** A connected pair: the raw accepted fd (server side) and Deno's client connection. */
 async function connectedPair(): Promise<{ fd: number; client: Deno.TcpConn; close(): void }> {

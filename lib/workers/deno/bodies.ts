@@ -3,9 +3,9 @@
  * a response write waits on the client (the deadlines Deno's engine lacks), and count bytes.
  */
 
-import { log } from "../log.ts";
-import type { Exchange } from "./deno_conn.ts";
-import { bodyDeadline, type Timeouts } from "./timeouts.ts";
+import { log } from "../../log.ts";
+import type { Exchange } from "./conn.ts";
+import { bodyDeadline, type Timeouts } from "../timeouts.ts";
 
 /**
  * A request body read within `--body-timeout` plus one second per `--body-min-rate` bytes

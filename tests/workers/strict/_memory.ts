@@ -1,11 +1,16 @@
 /** @module An in-memory connection (array source, collecting sink) and exchange context for tests. */
 
-import type { FetchHandler } from "../../lib/app.ts";
-import { AllowList, DEFAULT_LIMITS } from "../../lib/http/mod.ts";
-import { DateCache } from "../../lib/workers/dates.ts";
-import type { ExchangeContext } from "../../lib/workers/exchange.ts";
-import { ClientGone, ClientTimeout, type Connection, type Phase } from "../../lib/workers/io.ts";
-import type { Timeouts } from "../../lib/workers/timeouts.ts";
+import type { FetchHandler } from "../../../lib/app.ts";
+import { AllowList, DEFAULT_LIMITS } from "../../../lib/http/mod.ts";
+import { DateCache } from "../../../lib/workers/strict/dates.ts";
+import type { ExchangeContext } from "../../../lib/workers/strict/exchange.ts";
+import {
+  ClientGone,
+  ClientTimeout,
+  type Connection,
+  type Phase,
+} from "../../../lib/workers/strict/io.ts";
+import type { Timeouts } from "../../../lib/workers/timeouts.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -97,6 +102,8 @@ export interface TestContextInit {
   /** Requests after which countRequest() says "last". */
   maxRequests?: number;
   timeouts?: Partial<Timeouts>;
+  /** `--request-timeout` in ms (default 0: off). */
+  requestTimeout?: number;
 }
 
 /** An exchange context on a fixed clock (0 ms, 1970-01-01) with default limits. */
@@ -125,6 +132,8 @@ export function testContext(init: TestContextInit): ExchangeContext & { requests
       ctx.requests = ++requests;
       return init.maxRequests === undefined || requests < init.maxRequests;
     },
+    requestTimeout: init.requestTimeout ?? 0,
+    board: null,
     requests: 0,
   };
   return ctx;

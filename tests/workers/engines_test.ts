@@ -1,9 +1,9 @@
-/** @module Tests of the HTTP engine choice (lib/workers/engine.ts): pure, no processes. */
+/** @module Tests of the HTTP engine choice (lib/workers/engines.ts): pure, no processes. */
 
 import { assert, assertEquals, assertMatch } from "../_assert.ts";
-import { detectDenoEngine } from "../../lib/internals.ts";
+import { detectDenoEngine } from "../../lib/workers/deno/internals.ts";
 import { engineConflict, type EngineSettings } from "../../lib/config/engine_rule.ts";
-import { chooseEngine } from "../../lib/workers/engine.ts";
+import { chooseEngine } from "../../lib/workers/engines.ts";
 
 const BASE: EngineSettings = {
   worker_class: "async",

@@ -1,6 +1,6 @@
 /** @module The `Date` header value for responses: the worker's clock, formatted once per second. */
 
-import { httpDate } from "../http/mod.ts";
+import { httpDate } from "../../http/mod.ts";
 
 /**
  * The current `Date` value, reformatted only when the second changes. The clock is injected

@@ -3,10 +3,10 @@
  * then one head per request, within the keep-alive idle time and the whole-head deadline.
  */
 
-import { type Limits, parseHead, type ProxyPreamble, type RequestHead } from "../http/mod.ts";
-import { type ClientPolicy, readPreamble } from "./client.ts";
+import { type Limits, parseHead, type ProxyPreamble, type RequestHead } from "../../http/mod.ts";
+import { type ClientPolicy, readPreamble } from "../client.ts";
 import { ClientTimeout, type Connection } from "./io.ts";
-import type { Timeouts } from "./timeouts.ts";
+import type { Timeouts } from "../timeouts.ts";
 
 /** What reading heads needs from the worker. */
 export interface HeadContext {

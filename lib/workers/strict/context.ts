@@ -1,13 +1,13 @@
 /** @module Builds the exchange context a worker class's loop passes to every connection. */
 
-import { localAddrText } from "../address.ts";
-import { accessLogEnabled } from "../log.ts";
-import type { SockAddr } from "../sys/mod.ts";
-import type { WorkerBase } from "./base.ts";
-import { clientPolicy } from "./client.ts";
+import { localAddrText } from "../../address.ts";
+import { requestContext } from "../request.ts";
+import type { SockAddr } from "../../sys/mod.ts";
+import type { WorkerBase } from "../base.ts";
+import { clientPolicy } from "../client.ts";
 import { DateCache } from "./dates.ts";
 import type { ExchangeContext } from "./exchange.ts";
-import { timeoutsOf } from "./timeouts.ts";
+import { timeoutsOf } from "../timeouts.ts";
 
 /** How a worker class uses the exchange. */
 export interface ClassTraits {
@@ -22,7 +22,7 @@ export function exchangeContext(w: WorkerBase, traits: ClassTraits): ExchangeCon
   const { settings } = w;
   const timeouts = timeoutsOf(settings);
   return {
-    app: w.app,
+    ...requestContext(w, traits.persistent),
     limits: {
       requestLine: settings.limit_request_line,
       fields: settings.limit_request_fields,
@@ -31,13 +31,8 @@ export function exchangeContext(w: WorkerBase, traits: ClassTraits): ExchangeCon
     policy: clientPolicy(settings),
     timeouts,
     now: () => performance.now(),
-    observer: w.observer,
-    accessLog: accessLogEnabled(),
     dates: new DateCache(),
-    persistent: traits.persistent && timeouts.idle > 0,
     className: traits.className,
-    alive: () => w.alive,
-    countRequest: () => w.countRequest(),
   };
 }
 

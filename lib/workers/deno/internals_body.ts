@@ -1,5 +1,5 @@
 /**
- * @module Reading a Response's body from Deno's own fields, for lib/internals.ts (the one place
+ * @module Reading a Response's body from Deno's own fields, for lib/workers/deno/internals.ts (the one place
  * denocorn touches Deno internals): what kind of body it is and its length, without reading it.
  */
 

@@ -1,7 +1,7 @@
 /** @module The class-neutral exchange in memory: framing, keep-alive, errors, deadlines. */
 
-import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
-import { serveConnection } from "../../lib/workers/exchange.ts";
+import { assert, assertEquals, assertStringIncludes } from "../../_assert.ts";
+import { serveConnection } from "../../../lib/workers/strict/exchange.ts";
 import { MemoryConnection, responses, testContext } from "./_memory.ts";
 
 const echo = async (req: Request) =>

@@ -1,70 +1,24 @@
 /**
- * @module The app seam shared by every worker class: call the app safely, plan the response body,
- * write the response (in one write when the body is in hand, else streamed as it is produced).
+ * @module How the strict engine writes a response: plan the body, then write it (in one write
+ * when the body is in hand, else streamed as it is produced), or hand a file to sendfile(2).
  */
 
-import type { FetchHandler } from "../app.ts";
 import {
   bodyForbidden,
   encodeChunk,
   encodeResponseHead,
   LAST_CHUNK,
-  type RequestHead,
   type ResponseHeadInit,
-  STATUS_TEXT,
-} from "../http/mod.ts";
-import type { FileBody } from "../file_response.ts";
-import { access, log } from "../log.ts";
-import { bodyError, concat } from "./body.ts";
+} from "../../http/mod.ts";
+import type { FileBody } from "../../file_response.ts";
+import { log } from "../../log.ts";
+import { concat } from "./body.ts";
 import type { ByteSink } from "./io.ts";
-
-/** The 500 every failed app call turns into (the stack goes to the error log, never the client). */
-export function internalError(): Response {
-  return new Response("Internal Server Error\n", {
-    status: 500,
-    headers: { "content-type": "text/plain; charset=utf-8" },
-  });
-}
 
 function describe(v: unknown): string {
   if (v === null) return "null";
   if (typeof v === "object") return (v as object).constructor?.name ?? "object";
   return typeof v;
-}
-
-/** Calls the app; a throw, a rejection or a non-Response result becomes a logged 500. */
-export async function runApp(
-  app: FetchHandler,
-  request: Request,
-  info: Deno.ServeHandlerInfo,
-): Promise<Response> {
-  try {
-    const res = await app(request, info);
-    if (res instanceof Response) return res;
-    log.error(
-      `Error handling request ${request.method} ${request.url}: app returned ${
-        describe(res)
-      }, expected a Response`,
-    );
-  } catch (err) {
-    const bad = bodyError(err);
-    if (bad !== null) {
-      // The app failed because the request body was malformed or cut short: the client's fault.
-      log.debug(`Request body failed for ${request.method} ${request.url}: ${bad.message}`);
-      return new Response(`${STATUS_TEXT[bad.status] ?? "Bad Request"}\n`, {
-        status: bad.status,
-        headers: { "content-type": "text/plain; charset=utf-8" },
-      });
-    }
-    log.error(`Error handling request ${request.method} ${request.url}`, err);
-  }
-  return internalError();
-}
-
-/** Runs around each request: the pre_request / post_request hooks and request metrics. */
-export interface RequestObserver {
-  before(request: Request): Promise<void>;
-  after(request: Request, response: Response, durationMs: number): Promise<void>;
 }
 
 type Read = ReadableStreamReadResult<Uint8Array>;
@@ -276,28 +230,4 @@ export async function writeFileResponse(
     return { bytes: sent, keepAlive: false };
   }
   return { bytes: sent, keepAlive };
-}
-
-/** Writes the access log line of one exchange (the caller checks that an access log is on). */
-export function logAccess(
-  head: Pick<RequestHead, "method" | "target" | "version">,
-  remote: Deno.Addr,
-  request: Request,
-  res: Response,
-  bytes: number,
-  started: number,
-): void {
-  access({
-    remoteAddr: remote.transport === "tcp" ? remote.hostname : "",
-    method: head.method,
-    target: head.target,
-    version: `HTTP/${head.version}`,
-    status: res.status,
-    bytes,
-    durationMs: performance.now() - started,
-    requestHeaders: request.headers,
-    responseHeaders: res.headers,
-    date: new Date(),
-    pid: Deno.pid,
-  });
 }

@@ -5,7 +5,7 @@
  * connection, never the worker.
  */
 
-import * as sys from "../sys/mod.ts";
+import * as sys from "../../sys/mod.ts";
 import { ClientGone, ClientTimeout, type Connection, type Phase, type TimeoutPhase } from "./io.ts";
 
 /** What a blocking connection needs from its worker. */

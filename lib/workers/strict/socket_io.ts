@@ -1,11 +1,12 @@
 /**
  * @module The async worker's I/O adapter: a {@linkcode Connection} over a node:net socket. Reads are
  * pulled with bounded read-ahead; deadlines are not timers but fields the worker's sweep checks
- * ({@linkcode SocketConnection.expire}); closes linger, so a peer still sending sees FIN.
+ * ({@linkcode SocketConnection.sweep}); closes linger, so a peer still sending sees FIN.
  */
 
 import type { Socket } from "node:net";
-import * as sys from "../sys/mod.ts";
+import * as sys from "../../sys/mod.ts";
+import type { SweepState } from "../async_engine.ts";
 import {
   ClientGone,
   ClientTimeout,
@@ -189,11 +190,12 @@ export class SocketConnection implements Connection {
 
   /**
    * The sweep: ends a wait past its deadline. An idle connection of a stopping worker also ends
-   * at `drainAt` (its graceful-timeout). A timed-out read wakes the exchange (which may answer
-   * 408); a timed-out write or linger destroys the socket. A `late` sweep (the event loop was
-   * blocked) and a request waiting unread never end an idle wait.
+   * at the stop deadline. A timed-out read wakes the exchange (which may answer 408); a timed-out
+   * write or linger destroys the socket. A late sweep (the event loop was blocked) and a request
+   * waiting unread never end an idle wait.
    */
-  expire(now: number, drainAt: number, late = false): void {
+  sweep(state: SweepState): void {
+    const now = state.now;
     if (this.#sock.destroyed) return;
     if (now > this.#closeDeadline || now > this.#writeDeadline) {
       if (now > this.#writeDeadline) this.#timedOut = "write";
@@ -201,10 +203,10 @@ export class SocketConnection implements Connection {
       return;
     }
     const deadline = this.#phase === "idle"
-      ? Math.min(this.#readDeadline, drainAt)
+      ? Math.min(this.#readDeadline, state.stopDeadline)
       : this.#readDeadline;
     if (now > deadline) {
-      if (this.#phase === "idle" && (late || this.unread())) return;
+      if (this.#phase === "idle" && (state.late || this.unread())) return;
       this.#timedOut = this.#phase === "busy" ? "body" : this.#phase;
       this.#notify();
     }
@@ -223,7 +225,7 @@ export class SocketConnection implements Connection {
   }
 
   /** Drops the connection at once (shedding). */
-  destroy(): void {
+  kill(): void {
     this.#sock.destroy();
   }
 

@@ -4,7 +4,7 @@
  */
 
 import { type EngineSettings, strictOnlyInUse } from "../config/engine_rule.ts";
-import type { DenoEngine } from "../internals.ts";
+import type { DenoEngine } from "./deno/internals.ts";
 
 /** The engine an async worker runs, and the log line that says why. */
 export interface EngineChoice {

@@ -5,7 +5,7 @@
  */
 
 import process from "node:process";
-import * as sys from "./sys/mod.ts";
+import * as sys from "../../sys/mod.ts";
 import { type Bodies, ownSymbol, responseBodies } from "./internals_body.ts";
 
 /** A request handler as Deno's engine calls it (the same shape as `Deno.serve`'s). */

@@ -1,31 +1,8 @@
 /** @module A request body read on demand from any byte source, framed by Content-Length or chunked. */
 
-import { ChunkedDecoder, type Framing, HttpParseError } from "../http/mod.ts";
+import { ChunkedDecoder, type Framing, HttpParseError } from "../../http/mod.ts";
 import { type ByteSource, ClientTimeout } from "./io.ts";
-
-/**
- * The error the app's body stream fails with when the body is malformed, ends early or comes too
- * slowly. `status` is what the client gets if no response has started: 400 for bad framing or a
- * body cut short, 408 for a body slower than its deadline (its `cause` is the adapter's error).
- */
-export class BodyEndedError extends Error {
-  /** The status to answer with. */
-  readonly status: number;
-  /** Creates the error; `status` defaults to 400. */
-  constructor(message: string, status = 400, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "BodyEndedError";
-    this.status = status;
-  }
-}
-
-/** The BodyEndedError behind `e` (itself or its cause), if any. */
-export function bodyError(e: unknown): BodyEndedError | null {
-  for (let x = e, depth = 0; x instanceof Error && depth < 4; x = x.cause, depth++) {
-    if (x instanceof BodyEndedError) return x;
-  }
-  return null;
-}
+import { BodyEndedError } from "../answers.ts";
 
 /** How a {@linkcode RequestBody} reads. */
 export interface BodyOptions {

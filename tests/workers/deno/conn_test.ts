@@ -1,8 +1,8 @@
-/** @module Tests of EngineConnection's deadlines and drain (lib/workers/deno_conn.ts), no sockets. */
+/** @module Tests of EngineConnection's deadlines and drain (lib/workers/deno/conn.ts), no sockets. */
 
-import { assertEquals } from "../_assert.ts";
-import { EngineConnection } from "../../lib/workers/deno_conn.ts";
-import type { EngineServer } from "../../lib/internals.ts";
+import { assertEquals } from "../../_assert.ts";
+import { EngineConnection } from "../../../lib/workers/deno/conn.ts";
+import type { EngineServer } from "../../../lib/workers/deno/internals.ts";
 
 /** A stand-in for Deno's connection server that records how it was closed. */
 function fakeServer(unread = () => false) {
@@ -29,7 +29,8 @@ const running = (now: number) => ({ now, stopping: false, stopDeadline: Infinity
 function open(unread?: () => boolean) {
   const conn = new EngineConnection(PEER, LIMITS);
   const { server, calls } = fakeServer(unread);
-  const done = conn.run(server);
+  conn.run(server);
+  const done = conn.closed;
   return { conn, calls, done, t0: performance.now() };
 }
 

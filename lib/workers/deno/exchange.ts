@@ -4,35 +4,25 @@
  * the client address after `--forwarded-allow-ips`, and the body and write deadlines.
  */
 
-import type { FetchHandler } from "../app.ts";
-import { authorityProblem, forwardedClient, STATUS_TEXT } from "../http/mod.ts";
-import type { DenoEngine, EngineHandler } from "../internals.ts";
-import { log } from "../log.ts";
-import type { ClientPolicy } from "./client.ts";
-import type { EngineConnection, Exchange } from "./deno_conn.ts";
-import { deadlineBody, watchedBody, withHeader } from "./deno_bodies.ts";
-import { internalError, logAccess, type RequestObserver } from "./respond.ts";
-import type { Timeouts } from "./timeouts.ts";
+import { authorityProblem, forwardedClient } from "../../http/mod.ts";
+import type { DenoEngine, EngineHandler } from "./internals.ts";
+import { log } from "../../log.ts";
+import type { ClientPolicy } from "../client.ts";
+import type { EngineConnection, Exchange } from "./conn.ts";
+import { deadlineBody, watchedBody, withHeader } from "./bodies.ts";
+import { type RequestContext, RequestCycle, type RequestLine } from "../request.ts";
+import type { Timeouts } from "../timeouts.ts";
 
-/** What every connection of one Deno-engine worker shares. */
-export interface DenoContext {
+/**
+ * What every connection of one Deno-engine worker shares. Responses do not advertise
+ * `Keep-Alive: timeout=N` here: setting a header costs Deno's fast path about 15% of a hello
+ * request's worker CPU (docs/architecture.md).
+ */
+export interface DenoContext extends RequestContext {
   engine: DenoEngine;
-  app: FetchHandler;
-  observer: RequestObserver | null;
   policy: ClientPolicy;
-  accessLog: boolean;
   /** The slow-client deadlines, as the strict engine derives them. */
   timeouts: Timeouts;
-  /**
-   * Whether a connection may carry more than one request (`--keep-alive` above 0). Responses do
-   * not advertise `Keep-Alive: timeout=N` here: setting a header costs Deno's fast path about
-   * 15% of a hello request's worker CPU (docs/architecture.md).
-   */
-  persistent: boolean;
-  /** False once the worker stops: responses then say `Connection: close`. */
-  alive: () => boolean;
-  /** Counts a request as it starts; false when it is the worker's last (max-requests). */
-  countRequest: () => boolean;
 }
 
 /** What the finishing steps of one request need to know. */
@@ -42,12 +32,9 @@ interface Pending {
   ex: Exchange;
   request: Request;
   info: ClientInfo;
-  started: number;
-  last: boolean;
+  cycle: RequestCycle;
   /** Body bytes of a streamed response passed to the engine so far. */
   streamed: number;
-  /** The request line as logged (read while the request is live), when there is an access log. */
-  line: Line | null;
 }
 
 /** The handler Deno's engine calls for each request of `conn`. */
@@ -57,8 +44,6 @@ export function connectionHandler(ctx: DenoContext, conn: EngineConnection): Eng
     const problem = authorityProblem(request.url, request.headers.get("host"));
     if (problem !== null) return refused(conn, engineInfo.completed, problem);
     const ex = conn.begin();
-    const started = performance.now();
-    const last = !ctx.countRequest();
     const info = new ClientInfo(
       conn.peer,
       request,
@@ -68,11 +53,11 @@ export function connectionHandler(ctx: DenoContext, conn: EngineConnection): Eng
     const req = adaptRequest(request, ex, ctx, trusted);
     // Deno keeps the head of a request whose headers were read before the exchange ended.
     if (ctx.accessLog || ctx.observer !== null) void req.headers;
-    const line = ctx.accessLog ? requestLine(req) : null;
-    const p: Pending = { ctx, conn, ex, request: req, info, started, last, streamed: 0, line };
+    const line = ctx.accessLog || ctx.board !== null ? requestLine(req) : null;
+    const cycle = new RequestCycle(ctx, line, conn.peer);
+    const p: Pending = { ctx, conn, ex, request: req, info, cycle, streamed: 0 };
     const done = (res: Response) => finish(p, res);
-    if (ctx.observer !== null) return observed(ctx, req, info, ex).then(done);
-    const res = callApp(ctx.app, req, info, ex);
+    const res = cycle.call(req, info, { bodyStatus: () => ex.bodyStatus });
     return res instanceof Response ? done(res) : res.then(done);
   };
 }
@@ -91,62 +76,6 @@ function refused(conn: EngineConnection, completed: Promise<void>, problem: stri
     status: 400,
     headers: { "content-type": "text/plain; charset=utf-8", connection: "close" },
   });
-}
-
-async function observed(
-  ctx: DenoContext,
-  request: Request,
-  info: ClientInfo,
-  ex: Exchange,
-): Promise<Response> {
-  await ctx.observer!.before(request);
-  return await callApp(ctx.app, request, info, ex);
-}
-
-function appFailed(request: Request, ex: Exchange, err: unknown): Response {
-  const status = ex.bodyStatus;
-  if (status !== null) {
-    // The app failed because the request body was malformed, cut short or too slow.
-    log.debug(
-      `Request body failed for ${request.method} ${request.url}: ${(err as Error)?.message}`,
-    );
-    return new Response(`${STATUS_TEXT[status]}\n`, {
-      status,
-      headers: { "content-type": "text/plain; charset=utf-8", connection: "close" },
-    });
-  }
-  log.error(`Error handling request ${request.method} ${request.url}`, err);
-  return internalError();
-}
-
-function checked(request: Request, res: unknown): Response {
-  if (res instanceof Response) return res;
-  const kind = res === null ? "null" : (res as object)?.constructor?.name ?? typeof res;
-  log.error(
-    `Error handling request ${request.method} ${request.url}: app returned ${kind}, expected a Response`,
-  );
-  return internalError();
-}
-
-/**
- * Calls the app; a throw, a rejection or a non-Response becomes a logged 500 (a 400 when reading
- * the request body failed). A Response returned synchronously is returned synchronously: Deno's
- * engine answers it on its fast path.
- */
-function callApp(
-  app: FetchHandler,
-  request: Request,
-  info: ClientInfo,
-  ex: Exchange,
-): Response | Promise<Response> {
-  let res: unknown;
-  try {
-    res = app(request, info);
-  } catch (e) {
-    return appFailed(request, ex, e);
-  }
-  if (res instanceof Response) return res;
-  return Promise.resolve(res).then((r) => checked(request, r), (e) => appFailed(request, ex, e));
 }
 
 /** `Deno.ServeHandlerInfo` whose `remoteAddr` applies `--forwarded-allow-ips` when first read. */
@@ -255,7 +184,7 @@ function finish(p: Pending, res: Response): Response {
   let bytes: number | null = 0;
   if (res.status === 101) conn.upgrade(res);
   else {
-    if (p.last || !ctx.alive() || !ctx.persistent) out = withHeader(out, "connection", "close");
+    if (!p.cycle.keepAlive()) out = withHeader(out, "connection", "close");
     const kind = ctx.engine.bodyKind(out, LARGE_BODY);
     if (kind === "small") {
       if (ctx.accessLog) bytes = ctx.engine.bodyLength(out);
@@ -269,14 +198,8 @@ function finish(p: Pending, res: Response): Response {
   return out;
 }
 
-/** The request line as the access log gives it. */
-interface Line {
-  method: string;
-  target: string;
-  version: "1.1";
-}
-
-function requestLine(request: Request): Line {
+/** The request line as the access log gives it (Deno's engine does not tell the HTTP version). */
+function requestLine(request: Request): RequestLine {
   const url = request.url;
   const slash = url.indexOf("/", url.indexOf("//") + 2);
   return { method: request.method, target: slash < 0 ? "/" : url.slice(slash), version: "1.1" };
@@ -284,14 +207,9 @@ function requestLine(request: Request): Line {
 
 /** Runs once the response is sent (or the connection is gone): hooks, statsd, access log. */
 function completed(p: Pending, res: Response, bytes: number): void {
-  const { ctx, conn, ex } = p;
-  conn.end(ex, !ctx.alive());
-  const ms = performance.now() - p.started;
-  if (ctx.observer !== null) {
-    ctx.observer.after(p.request, res, ms).catch((e) => log.error("Exception in post_request", e));
-  }
-  if (p.line === null) return;
-  const bodyless = p.line.method === "HEAD" || res.status === 204 || res.status === 304;
-  // Deno's engine does not tell the request's HTTP version.
-  logAccess(p.line, p.info.remoteAddr, p.request, res, bodyless ? 0 : bytes, p.started);
+  p.conn.end(p.ex, !p.ctx.alive());
+  const bodyless = p.request.method === "HEAD" || res.status === 204 || res.status === 304;
+  p.cycle.finish(p.request, res, p.info, bodyless ? 0 : bytes).catch((e) => {
+    log.error("Error finishing request", e);
+  });
 }

@@ -1,7 +1,7 @@
 /** @module The worker's Date header cache over an injected clock. */
 
-import { assertEquals } from "../_assert.ts";
-import { DateCache } from "../../lib/workers/dates.ts";
+import { assertEquals } from "../../_assert.ts";
+import { DateCache } from "../../../lib/workers/strict/dates.ts";
 
 Deno.test("DateCache.now() formats the injected clock as an IMF-fixdate, once per second", () => {
   let ms = 1_795_000_000_000;

@@ -1,16 +1,16 @@
 /**
- * lib/workers/blocking_io.ts: resuming a gather write after a partial send, and what a fresh
+ * lib/workers/strict/blocking_io.ts: resuming a gather write after a partial send, and what a fresh
  * connection holds before the sync worker serves it.
  */
 
-import { assertEquals, assertThrows } from "../_assert.ts";
-import * as sys from "../../lib/sys/mod.ts";
+import { assertEquals, assertThrows } from "../../_assert.ts";
+import * as sys from "../../../lib/sys/mod.ts";
 import {
   advance,
   BlockingConnection,
   type BlockingOptions,
-} from "../../lib/workers/blocking_io.ts";
-import { ClientTimeout } from "../../lib/workers/io.ts";
+} from "../../../lib/workers/strict/blocking_io.ts";
+import { ClientTimeout } from "../../../lib/workers/strict/io.ts";
 
 const bytes = (n: number, v: number) => new Uint8Array(n).fill(v);
 

@@ -4,40 +4,24 @@
  * their type. It never touches a socket or a clock of its own: the class's adapter does the I/O.
  */
 
-import type { FetchHandler } from "../app.ts";
-import { errorResponse, HttpParseError, type RequestHead } from "../http/mod.ts";
-import { fileBodyOf } from "../file_response.ts";
-import { log } from "../log.ts";
-import { bodyError, RequestBody } from "./body.ts";
-import { requestOrigin } from "./client.ts";
+import { errorResponse, HttpParseError, type RequestHead } from "../../http/mod.ts";
+import { fileBodyOf } from "../../file_response.ts";
+import { log } from "../../log.ts";
+import { RequestBody } from "./body.ts";
+import { bodyError } from "../answers.ts";
+import { type RequestContext, RequestCycle } from "../request.ts";
+import { requestOrigin } from "../client.ts";
 import type { DateCache } from "./dates.ts";
 import { type HeadContext, HeadReader } from "./head.ts";
 import { type ByteSink, ClientGone, ClientTimeout, type Connection } from "./io.ts";
-import {
-  logAccess,
-  planBody,
-  type RequestObserver,
-  runApp,
-  writeFileResponse,
-  writeResponse,
-  type Written,
-} from "./respond.ts";
-import { bodyDeadline } from "./timeouts.ts";
+import { planBody, writeFileResponse, writeResponse, type Written } from "./respond.ts";
+import { bodyDeadline } from "../timeouts.ts";
 
 /** What every exchange of one worker shares. */
-export interface ExchangeContext extends HeadContext {
-  app: FetchHandler;
-  observer: RequestObserver | null;
-  accessLog: boolean;
+export interface ExchangeContext extends HeadContext, RequestContext {
   dates: DateCache;
-  /** Whether a connection may carry more than one request (false: one request, then close). */
-  persistent: boolean;
   /** The worker class as log lines name it, e.g. `-k sync`. */
   className: string;
-  /** False once the worker is stopping: every response then says `Connection: close`. */
-  alive: () => boolean;
-  /** Counts a request about to be answered; false when it is the worker's last (max-requests). */
-  countRequest: () => boolean;
 }
 
 /** The interim response to `Expect: 100-continue`, sent when the app starts reading the body. */
@@ -120,7 +104,6 @@ async function exchange(
   head: RequestHead,
   state: ConnState,
 ): Promise<boolean> {
-  const started = ctx.accessLog || ctx.observer !== null ? ctx.now() : 0;
   conn.phase("busy");
   const body = requestBody(ctx, conn, head);
   const origin = requestOrigin(head, conn.peer, heads.proxied, ctx.policy, conn.localName);
@@ -137,38 +120,46 @@ async function exchange(
   const info: Deno.ServeHandlerInfo = { remoteAddr: origin.remoteAddr, completed };
   const unwatch = conn.watch(() => abort.abort());
   let finished = false;
+  const cycle = new RequestCycle(ctx, head, conn.peer);
   try {
-    await ctx.observer?.before(request);
-    const res = refuseUpgrade(ctx, head, await runApp(ctx.app, request, info));
+    const res = refuseUpgrade(
+      ctx,
+      head,
+      await cycle.call(request, info, { abort: () => abort.abort() }),
+    );
     if (body.failure?.cause instanceof ClientGone) throw body.failure; // nobody left to answer
-    const written = await respond(ctx, conn, head, body, res, state);
+    const written = await respond(ctx, conn, { head, body, res, cycle }, state);
     let keep = written.keepAlive;
     if (!body.done) keep = keep && await body.discard(DISCARD_LIMIT);
     state.linger = !body.done && !body.broken;
-    await ctx.observer?.after(request, res, ctx.now() - started);
-    if (ctx.accessLog) logAccess(head, origin.remoteAddr, request, res, written.bytes, started);
+    await cycle.finish(request, res, origin, written.bytes);
     finished = true;
     return keep;
   } finally {
     unwatch();
+    cycle.end();
     if (!finished) abort.abort(); // the connection is torn down under the app
     done();
   }
+}
+
+/** A request with its app's response, about to be written. */
+interface Answer {
+  head: RequestHead;
+  body: RequestBody;
+  res: Response;
+  cycle: RequestCycle;
 }
 
 /** Writes the app's response with the keep-alive decision made before its head goes out. */
 async function respond(
   ctx: ExchangeContext,
   conn: Connection,
-  head: RequestHead,
-  body: RequestBody,
-  res: Response,
+  { head, body, res, cycle }: Answer,
   state: ConnState,
 ): Promise<Written> {
-  const last = !ctx.countRequest();
   // A client still waiting for 100 Continue may send its body any time: the answer closes.
-  const keepAlive = ctx.persistent && head.keepAlive && !last && ctx.alive() &&
-    !body.broken && !body.continuePending;
+  const keepAlive = cycle.keepAlive(head.keepAlive && !body.broken && !body.continuePending);
   const rctx = {
     method: head.method,
     version: head.version,

@@ -4,10 +4,11 @@
  * (head, keep-alive idle, body, blocked write; lib/workers/timeouts.ts), checked by the sweep.
  */
 
-import type { EngineServer } from "../internals.ts";
-import { log } from "../log.ts";
-import { BodyEndedError } from "./body.ts";
-import type { Timeouts } from "./timeouts.ts";
+import type { EngineServer } from "./internals.ts";
+import { log } from "../../log.ts";
+import { BodyEndedError } from "../answers.ts";
+import type { SweepState, Tracked } from "../async_engine.ts";
+import type { Timeouts } from "../timeouts.ts";
 
 /** One request in flight; `deadline` is set while it waits on the client (body read, write). */
 export class Exchange {
@@ -57,22 +58,8 @@ export class Exchange {
   }
 }
 
-/** Where the worker's stop stands, passed to each sweep. */
-export interface SweepState {
-  now: number;
-  /** True once the worker was told to stop (TERM, HUP, max-requests). */
-  stopping: boolean;
-  /** When idle connections must be closed at the latest (Infinity while running). */
-  stopDeadline: number;
-  /**
-   * The sweep runs late (the event loop was blocked): requests that arrived meanwhile may not be
-   * read yet, so no connection is closed as idle by this sweep.
-   */
-  late?: boolean;
-}
-
 /** A socket handed to Deno's engine, tracked so the worker can enforce deadlines and drain. */
-export class EngineConnection {
+export class EngineConnection implements Tracked {
   /** The TCP peer. */
   readonly peer: Deno.NetAddr;
   /** Aborting it closes the connection at once (passed to the engine). */
@@ -91,15 +78,25 @@ export class EngineConnection {
   #shutdown = false;
   /** When a graceful close is forced. */
   #closeBy = Infinity;
+  #closed: Promise<void> = Promise.resolve();
 
   constructor(peer: Deno.NetAddr, timeouts: Timeouts) {
     this.peer = peer;
     this.#t = timeouts;
   }
 
-  /** Watches the engine's server for this connection; resolves once it (and its WebSocket) closed. */
-  async run(server: EngineServer): Promise<void> {
+  /** Resolves once the engine's server for this connection (and its WebSocket) closed. */
+  get closed(): Promise<void> {
+    return this.#closed;
+  }
+
+  /** Watches the engine's server for this connection (see {@link closed}). */
+  run(server: EngineServer): void {
     this.#server = server;
+    this.#closed = this.#watch(server);
+  }
+
+  async #watch(server: EngineServer): Promise<void> {
     const error = await server.finished;
     if (error !== null) log.debug(`Connection from ${this.peer.hostname} ended: ${error.message}`);
     await this.#wsClosed;

@@ -1,9 +1,13 @@
-/** @module Tests of lib/internals.ts in this process: detection, sockets served by fd, bodies. */
+/** @module Tests of lib/workers/deno/internals.ts in this process: detection, sockets served by fd, bodies. */
 
 import net from "node:net";
-import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { type DenoEngine, detectDenoEngine, type EngineHandler } from "../lib/internals.ts";
-import * as sys from "../lib/sys/mod.ts";
+import { assert, assertEquals, assertMatch } from "../../_assert.ts";
+import {
+  type DenoEngine,
+  detectDenoEngine,
+  type EngineHandler,
+} from "../../../lib/workers/deno/internals.ts";
+import * as sys from "../../../lib/sys/mod.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
