@@ -13,6 +13,7 @@ import { startStatsd, type StatsdClient, workersGauge } from "../statsd.ts";
 import * as sys from "../sys/mod.ts";
 import { ctlCommand, type WorkerReport } from "./commands.ts";
 import { type CtlServer, startCtlServer } from "./ctl.ts";
+import { type MetricsServer, startMetricsServer } from "../metrics/server.ts";
 import { HaltServer } from "./exits.ts";
 import { Pidfile } from "./pidfile.ts";
 import { ttouTarget } from "./plan.ts";
@@ -46,6 +47,7 @@ export class Arbiter {
   #upgrade: Upgrade;
   #pidfile: Pidfile | null = null;
   #ctl: CtlServer | null = null;
+  #metrics: MetricsServer | null = null;
   #statsd: StatsdClient | null = null;
   #reloader: Reloader | null = null;
   /** Until `when_ready` has run: the workers it waits for and the deadline (ready.ts). */
@@ -166,6 +168,7 @@ export class Arbiter {
     if (s.ctl_socket !== null) {
       this.#ctl = await startCtlServer(s.ctl_socket, (c, a) => this.#control(c, a));
     }
+    if (s.metrics_bind !== null) this.#metrics = startMetricsServer(s.metrics_bind, this.#scrape());
   }
 
   #enqueue(c: Command): void {
@@ -189,6 +192,17 @@ export class Arbiter {
       scale: (n) => this.#enqueue({ scale: n }),
       maxWorkers: () => this.#workers.max,
     });
+  }
+
+  /** What the --metrics-bind listener reads. */
+  #scrape() {
+    const listeners = () =>
+      this.#sockets.fds.map((fd, i) => ({ fd, name: this.#sockets.urls[i]! }));
+    return {
+      metrics: () => this.#workers.metricsText(listeners()),
+      healthy: () => this.#workers.health().healthy,
+      ready: () => this.#halt === null && this.#workers.health().ready,
+    };
   }
 
   async #handleCommands(): Promise<void> {
@@ -278,6 +292,7 @@ export class Arbiter {
     // gunicorn's rule: leave unix socket files to a USR2 child, or to a parent still running.
     this.#sockets.close(!this.#upgrade.sharing);
     this.#ctl?.close();
+    void this.#metrics?.close();
     this.#reloader?.close();
     this.#pidfile?.unlink(Deno.pid);
     this.#workers.close();

@@ -1,0 +1,64 @@
+/**
+ * @module The arbiter's metrics (--metrics-bind): worker starts by reason, the counts of exited
+ * workers, and the figures /metrics, /healthz and /readyz are made of. A worker's counts reach
+ * the arbiter through its heartbeat (at most 250 ms old) and a last beat as it exits, folded in
+ * when it is reaped; a worker killed outright (SIGKILL after --timeout) loses what it counted
+ * after its last beat, at most a quarter of a second of requests.
+ */
+
+import { parseBuckets } from "../metrics/names.ts";
+import { listenBacklog, processFigures } from "../metrics/proc.ts";
+import { MetricsRegistry } from "../metrics/registry.ts";
+import { readRss } from "./memory.ts";
+import type { Worker } from "./pool.ts";
+import { RestartReasons } from "./restarts.ts";
+
+/** The counts the arbiter keeps for /metrics and `ctl stats`. */
+export class ArbiterMetrics {
+  /** Starts by reason (kept with metrics off too: `ctl stats` shows them). */
+  readonly restarts = new RestartReasons();
+  readonly registry: MetricsRegistry;
+
+  /** Creates the counts for histogram upper bounds `buckets` (--metrics-buckets). */
+  constructor(buckets: string) {
+    this.registry = new MetricsRegistry(parseBuckets(buckets));
+  }
+
+  /** A worker is being spawned while `live` run. */
+  spawned(live: readonly Worker[], generation: number): void {
+    this.restarts.started(live, generation);
+  }
+
+  /** A worker was reaped: why it will be replaced, and its last counts. */
+  reaped(w: Worker, generation: number, stopping: boolean): void {
+    this.restarts.exited(w, generation, stopping);
+    this.registry.retire(w.pid, w.metrics);
+  }
+
+  /** The Prometheus text for `live` workers and `listeners` (fd and URL). */
+  render(live: readonly Worker[], listeners: readonly { fd: number; name: string }[]): string {
+    return this.registry.render({
+      workers: live.map((w) => ({
+        slot: this.registry.slot(w.pid),
+        active: w.active,
+        rss: readRss(w.pid),
+        heapUsed: w.heap?.used ?? null,
+        snapshot: w.metrics,
+      })),
+      starts: this.restarts.counts,
+      backlog: listenBacklog(listeners),
+      process: processFigures(),
+    });
+  }
+}
+
+/** /healthz: every worker that booted has beaten within `timeoutS` (and one exists). */
+export function healthy(live: readonly Worker[], now: number, timeoutS: number): boolean {
+  return live.length > 0 &&
+    live.every((w) => !w.booted || timeoutS <= 0 || now - w.lastBeat <= timeoutS * 1000);
+}
+
+/** /readyz: a booted worker serves (not retiring). Whether the server stops is the caller's. */
+export function ready(live: readonly Worker[]): boolean {
+  return live.some((w) => w.booted && !w.retiring);
+}
