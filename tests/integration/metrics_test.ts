@@ -204,3 +204,122 @@ Deno.test("denocorn /readyz answers 503 from the first moment of a TERM drain", 
     Deno.removeSync(tmp, { recursive: true });
   }
 });
+
+/** The path of `name` on PATH, or null. */
+function which(name: string): string | null {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    try {
+      if (Deno.statSync(`${dir}/${name}`).isFile) return `${dir}/${name}`;
+    } catch { /* not here */ }
+  }
+  return null;
+}
+
+const PROMETHEUS = which("prometheus");
+const PROMTOOL = which("promtool");
+const NO_PROMETHEUS = "prometheus and promtool are not installed (.ci/run installs them with apt)";
+
+Deno.test({
+  name: "denocorn /metrics passes promtool and a real Prometheus server scrapes the same total",
+  ignore: PROMETHEUS === null || PROMTOOL === null,
+  async fn() {
+    assert(PROMETHEUS !== null && PROMTOOL !== null, NO_PROMETHEUS);
+    const mport = freePort();
+    const server = await startServer([
+      APP,
+      "-k",
+      "async",
+      "-w",
+      "2",
+      "--metrics-bind",
+      `127.0.0.1:${mport}`,
+    ]);
+    const tmp = Deno.makeTempDirSync();
+    let prom: Deno.ChildProcess | null = null;
+    try {
+      const got = new Map<number, number>();
+      await Promise.all([
+        keepAliveClient(server.port, 30, got),
+        oneShotClient(server.port, 20, got),
+      ]);
+      let m = await scrape(mport);
+      for (let i = 0; i < 100 && sum(m, "denocorn_http_requests_total") < 50; i++) {
+        await sleep(50);
+        m = await scrape(mport);
+      }
+      assertEquals(sum(m, "denocorn_http_requests_total"), 50);
+      const text = await (await fetch(`http://127.0.0.1:${mport}/metrics`)).text();
+      const check = await new Deno.Command(PROMTOOL, {
+        args: ["check", "metrics"],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const w = check.stdin.getWriter();
+      await w.write(enc.encode(text));
+      await w.close();
+      const out = await check.output();
+      const said = dec.decode(out.stdout) + dec.decode(out.stderr);
+      assertEquals(out.code, 0, `promtool check metrics: ${said}`);
+      assertEquals(said.trim(), "", "no lint findings");
+
+      const pport = freePort();
+      Deno.writeTextFileSync(
+        `${tmp}/prometheus.yml`,
+        `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: denocorn\n` +
+          `    scrape_interval: 1s\n    static_configs:\n      - targets: ["127.0.0.1:${mport}"]\n`,
+      );
+      prom = new Deno.Command(PROMETHEUS, {
+        args: [
+          `--config.file=${tmp}/prometheus.yml`,
+          `--web.listen-address=127.0.0.1:${pport}`,
+          `--storage.tsdb.path=${tmp}/data`,
+        ],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      const query = encodeURIComponent("sum(denocorn_http_requests_total)");
+      let value = "";
+      for (let i = 0; i < 300 && value !== "50"; i++) {
+        await sleep(100);
+        try {
+          const r = await fetch(`http://127.0.0.1:${pport}/api/v1/query?query=${query}`);
+          const j = await r.json() as { data?: { result?: { value: [number, string] }[] } };
+          value = j.data?.result?.[0]?.value[1] ?? "";
+        } catch { /* not up yet */ }
+      }
+      assertEquals(value, "50", "Prometheus's query API gives the total the clients got");
+    } finally {
+      if (prom !== null) {
+        prom.kill("SIGTERM");
+        await prom.status;
+      }
+      await server.stop();
+      Deno.removeSync(tmp, { recursive: true });
+    }
+  },
+});
+
+Deno.test("denocorn refuses a malformed or taken --metrics-bind and bad --metrics-buckets: one line, exit 2", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = (taken.addr as Deno.NetAddr).port;
+    for (
+      const [args, re] of [
+        [["--metrics-bind", "127.0.0.1:99999"], /--metrics-bind.*HOST:PORT or unix:PATH/],
+        [["--metrics-bind", "fd://3"], /--metrics-bind.*HOST:PORT or unix:PATH/],
+        [["--metrics-bind", `127.0.0.1:${port}`], /Cannot listen on --metrics-bind.*free address/],
+        [["--metrics-buckets", "0.1,0.05"], /--metrics-buckets.*increasing positive seconds/],
+        [["--metrics-buckets", "abc"], /--metrics-buckets.*increasing positive seconds/],
+      ] as const
+    ) {
+      const r = await runCli([APP, "-b", "127.0.0.1:0", ...args]);
+      assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      const lines = r.stderr.trim().split("\n").filter((l) => !/\[INFO\]/.test(l));
+      assertEquals(lines.length, 1, r.stderr);
+      assertMatch(lines[0]!, re);
+    }
+  } finally {
+    taken.close();
+  }
+});
