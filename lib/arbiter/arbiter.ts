@@ -187,6 +187,7 @@ export class Arbiter {
         listeners: this.#sockets.urls,
       }),
       workers: () => this.workers,
+      stats: () => this.#workers.metricsText(this.#listeners(), true),
       reload: () => this.#enqueue("reload"),
       reopen: () => this.#enqueue("reopen"),
       scale: (n) => this.#enqueue({ scale: n }),
@@ -194,12 +195,16 @@ export class Arbiter {
     });
   }
 
+  /** The listening fds and their URLs (the listen backlog's labels). */
+  #listeners(): { fd: number; name: string }[] {
+    const urls = this.#sockets.urls;
+    return this.#sockets.fds.map((fd, i) => ({ fd, name: urls[i]! }));
+  }
+
   /** What the --metrics-bind listener reads. */
   #scrape() {
-    const listeners = () =>
-      this.#sockets.fds.map((fd, i) => ({ fd, name: this.#sockets.urls[i]! }));
     return {
-      metrics: () => this.#workers.metricsText(listeners()),
+      metrics: () => this.#workers.metricsText(this.#listeners()),
       healthy: () => this.#workers.health().healthy,
       ready: () => this.#halt === null && this.#workers.health().ready,
     };

@@ -37,7 +37,19 @@ export class ArbiterMetrics {
 
   /** The Prometheus text for `live` workers and `listeners` (fd and URL). */
   render(live: readonly Worker[], listeners: readonly { fd: number; name: string }[]): string {
-    return this.registry.render({
+    return this.registry.render(this.#figures(live, listeners));
+  }
+
+  /** The same figures as `name{labels}` → value, for `ctl stats`. */
+  samples(
+    live: readonly Worker[],
+    listeners: readonly { fd: number; name: string }[],
+  ): Record<string, number> {
+    return this.registry.samples(this.#figures(live, listeners));
+  }
+
+  #figures(live: readonly Worker[], listeners: readonly { fd: number; name: string }[]) {
+    return {
       workers: live.map((w) => ({
         slot: this.registry.slot(w.pid),
         active: w.active,
@@ -48,7 +60,7 @@ export class ArbiterMetrics {
       starts: this.restarts.counts,
       backlog: listenBacklog(listeners),
       process: processFigures(),
-    });
+    };
   }
 }
 

@@ -298,10 +298,13 @@ export class Supervisor {
     host.wake();
   }
 
-  /** /metrics from fresh heartbeats; `listeners`: the listening fds and their URLs. */
-  metricsText(listeners: readonly { fd: number; name: string }[]): string {
+  /** /metrics (or `ctl stats` when `json`) from fresh heartbeats; `listeners`: fds and URLs. */
+  metricsText(listeners: readonly { fd: number; name: string }[]): string;
+  metricsText(listeners: readonly { fd: number; name: string }[], json: true): object;
+  metricsText(listeners: readonly { fd: number; name: string }[], json = false): string | object {
     this.#pool.readBeats();
-    return this.metrics.render(this.#pool.list(), listeners);
+    const live = this.#pool.list();
+    return json ? this.metrics.samples(live, listeners) : this.metrics.render(live, listeners);
   }
 
   /** /healthz and /readyz from fresh heartbeats (readiness ignores the server's own stop). */

@@ -88,6 +88,15 @@ export class MetricsRegistry {
 
   /** The Prometheus text (0.0.4) for `f`. */
   render(f: ArbiterFigures): string {
+    return this.#build(f).text;
+  }
+
+  /** Every sample for `f`, as `name{labels}` → value (`ctl stats`). */
+  samples(f: ArbiterFigures): Record<string, number> {
+    return this.#build(f).samples;
+  }
+
+  #build(f: ArbiterFigures): Text {
     const t = this.total(f.workers.map((w) => w.snapshot));
     const out = new Text();
     out.family("denocorn_http_requests_total", "counter", "HTTP requests answered.");
@@ -124,7 +133,7 @@ export class MetricsRegistry {
       t.c[2],
     );
     this.#arbiter(out, f);
-    return out.text;
+    return out;
   }
 
   #arbiter(out: Text, f: ArbiterFigures): void {
@@ -180,6 +189,7 @@ function label(v: string | number): string {
 /** Builds the exposition text, a family at a time. */
 class Text {
   text = "";
+  samples: Record<string, number> = {};
 
   family(name: string, type: string, help: string): void {
     this.text += `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`;
@@ -190,6 +200,7 @@ class Text {
       ? ""
       : `{${Object.entries(labels).map(([k, x]) => `${k}="${label(x)}"`).join(",")}}`;
     this.text += `${name}${l} ${v}\n`;
+    this.samples[`${name}${l}`] = v;
   }
 
   one(name: string, type: string, help: string, v: number): void {

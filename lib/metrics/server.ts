@@ -10,6 +10,7 @@ import { dirname } from "node:path";
 import { USAGE_ERROR } from "../exit_codes.ts";
 import { checkCtlPath } from "../arbiter/ctl.ts";
 import { PROMETHEUS_TYPE } from "./registry.ts";
+import { log } from "../log.ts";
 
 /** A --metrics-bind the arbiter cannot listen on: it exits 2, as for a bad setting. */
 export class MetricsBindError extends Error {
@@ -104,6 +105,7 @@ export function startMetricsServer(bind: string, src: MetricsSource): MetricsSer
     }
   }
   server!.unref();
+  log.info(`Serving /metrics, /healthz and /readyz at: ${bind}`);
   return {
     async close() {
       for (const s of signals) Deno.removeSignalListener(s, drain);

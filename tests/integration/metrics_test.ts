@@ -3,7 +3,7 @@
  * (--max-requests), with keep-alive and one-shot clients; /readyz through a TERM drain; bad values.
  */
 
-import { assert, assertEquals, assertMatch } from "../_assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import { rawRequest, runCli, startServer } from "./harness.ts";
 import { sleep } from "./load.ts";
 import { CLASS_NAMES, WORKER_CLASSES } from "./classes.ts";
@@ -107,9 +107,13 @@ for (const cls of CLASS_NAMES) {
 
 async function countsMatch(flags: readonly string[]): Promise<void> {
   const mport = freePort();
+  const tmp = Deno.makeTempDirSync();
+  const ctl = `${tmp}/ctl.sock`;
   const server = await startServer([
     APP,
     ...flags,
+    "--ctl-socket",
+    ctl,
     "-w",
     "2",
     "--max-requests",
@@ -117,6 +121,7 @@ async function countsMatch(flags: readonly string[]): Promise<void> {
     "--metrics-bind",
     `127.0.0.1:${mport}`,
   ]);
+  await server.waitFor(/Serving \/metrics/);
   try {
     const got = new Map<number, number>();
     await Promise.all([
@@ -155,12 +160,24 @@ async function countsMatch(flags: readonly string[]): Promise<void> {
     assert(rss.length > 0 && rss.every((k) => /\{worker="[12]"\}$/.test(k)), rss.join());
     assert(m.has(`denocorn_listen_backlog{listener="${server.url}"}`), "backlog of the listener");
     assert((m.get("process_open_fds") ?? 0) > 0);
+    // `ctl stats` gives the same figures; -j/--json prints any reply as one JSON line.
+    const stats = await runCli(["ctl", "--ctl-socket", ctl, "stats"]);
+    assertStringIncludes(stats.stdout, `denocorn_http_requests_total{method="GET",code="404"} `);
+    const json = await runCli(["ctl", "--ctl-socket", ctl, "--json", "stats"]);
+    const samples = JSON.parse(json.stdout) as Record<string, number>;
+    const ctlTotal = Object.entries(samples)
+      .filter(([k]) => k.startsWith("denocorn_http_requests_total{"))
+      .reduce((n, [, v]) => n + v, 0);
+    assertEquals(ctlTotal, total);
+    const workers = await runCli(["ctl", "--ctl-socket", ctl, "-j", "workers"]);
+    assertEquals((JSON.parse(workers.stdout) as unknown[]).length, 2);
     assertEquals((await fetch(`http://127.0.0.1:${mport}/healthz`)).status, 200);
     const nf = await fetch(`http://127.0.0.1:${mport}/nope`);
     await nf.body?.cancel();
     assertEquals(nf.status, 404);
   } finally {
     assertEquals((await server.stop()).code, 0);
+    Deno.removeSync(tmp, { recursive: true });
   }
 }
 
@@ -175,6 +192,7 @@ Deno.test("denocorn /readyz answers 503 from the first moment of a TERM drain", 
     "--metrics-bind",
     `127.0.0.1:${mport}`,
   ]);
+  await server.waitFor(/Serving \/metrics/);
   const tmp = Deno.makeTempDirSync();
   const release = `${tmp}/release`;
   const ready = async () => {
@@ -234,6 +252,7 @@ Deno.test({
       "--metrics-bind",
       `127.0.0.1:${mport}`,
     ]);
+    await server.waitFor(/Serving \/metrics/);
     const tmp = Deno.makeTempDirSync();
     let prom: Deno.ChildProcess | null = null;
     try {
