@@ -5,7 +5,7 @@
 export async function app(req: Request): Promise<Response> {
   const url = new URL(req.url);
   if (url.pathname === "/hold") {
-    console.error("holding");
+    Deno.stderr.writeSync(new TextEncoder().encode("holding\n"));
     const f = url.searchParams.get("f") ?? "";
     for (let i = 0; i < 1000; i++) {
       try {
