@@ -342,3 +342,41 @@ Deno.test("denocorn refuses a malformed or taken --metrics-bind and bad --metric
     taken.close();
   }
 });
+
+Deno.test("denocorn --metrics-bind unix:PATH is a 0600 socket; a planted symlink is refused", async () => {
+  const tmp = Deno.makeTempDirSync();
+  const path = `${tmp}/metrics.sock`;
+  const server = await startServer([APP, "--metrics-bind", `unix:${path}`]);
+  try {
+    await server.waitFor(/Serving \/metrics/);
+    const st = Deno.lstatSync(path);
+    assert(st.isSocket, "a socket");
+    assertEquals(st.mode! & 0o777, 0o600);
+    let status: number | null = null;
+    for (let i = 0; i < 100 && status !== 200; i++) {
+      if (i > 0) await sleep(50); // until a worker has booted
+      const conn = await Deno.connect({ transport: "unix", path });
+      await conn.write(enc.encode("GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+      status = await readResponse(conn, { data: "" });
+      conn.close();
+    }
+    assertEquals(status, 200);
+  } finally {
+    await server.stop();
+  }
+  Deno.symlinkSync(`${tmp}/elsewhere`, `${tmp}/planted.sock`);
+  const r = await runCli([APP, "-b", "127.0.0.1:0", "--metrics-bind", `unix:${tmp}/planted.sock`]);
+  assertEquals(r.code, 2, r.stderr);
+  assertMatch(r.stderr, /--metrics-bind.*not a socket/);
+  assert(!exists(`${tmp}/elsewhere`), "the symlink was not followed");
+  Deno.removeSync(tmp, { recursive: true });
+});
+
+function exists(p: string): boolean {
+  try {
+    Deno.statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
