@@ -14,6 +14,7 @@ import * as sys from "../sys/mod.ts";
 import { ctlCommand, type WorkerReport } from "./commands.ts";
 import { type CtlServer, startCtlServer } from "./ctl.ts";
 import { type MetricsServer, startMetricsServer } from "../metrics/server.ts";
+import { type ScrapeHost, scrapeSource, statsReply } from "./metrics.ts";
 import { HaltServer } from "./exits.ts";
 import { Pidfile } from "./pidfile.ts";
 import { ttouTarget } from "./plan.ts";
@@ -168,7 +169,9 @@ export class Arbiter {
     if (s.ctl_socket !== null) {
       this.#ctl = await startCtlServer(s.ctl_socket, (c, a) => this.#control(c, a));
     }
-    if (s.metrics_bind !== null) this.#metrics = startMetricsServer(s.metrics_bind, this.#scrape());
+    if (s.metrics_bind !== null) {
+      this.#metrics = startMetricsServer(s.metrics_bind, scrapeSource(this.#scrape()));
+    }
   }
 
   #enqueue(c: Command): void {
@@ -187,7 +190,7 @@ export class Arbiter {
         listeners: this.#sockets.urls,
       }),
       workers: () => this.workers,
-      stats: () => this.#workers.metricsText(this.#listeners(), true),
+      stats: () => statsReply(this.#scrape()),
       reload: () => this.#enqueue("reload"),
       reopen: () => this.#enqueue("reopen"),
       scale: (n) => this.#enqueue({ scale: n }),
@@ -195,18 +198,16 @@ export class Arbiter {
     });
   }
 
-  /** The listening fds and their URLs (the listen backlog's labels). */
-  #listeners(): { fd: number; name: string }[] {
-    const urls = this.#sockets.urls;
-    return this.#sockets.fds.map((fd, i) => ({ fd, name: urls[i]! }));
-  }
-
-  /** What the --metrics-bind listener reads. */
-  #scrape() {
+  /** What /metrics, /healthz, /readyz and `ctl stats` read (lib/arbiter/metrics.ts). */
+  #scrape(): ScrapeHost {
+    const sup = this.#workers;
+    const sockets = this.#sockets;
     return {
-      metrics: () => this.#workers.metricsText(this.#listeners()),
-      healthy: () => this.#workers.health().healthy,
-      ready: () => this.#halt === null && this.#workers.health().ready,
+      metrics: sup.metrics,
+      live: () => sup.live(),
+      listeners: () => sockets.fds.map((fd, i) => ({ fd, name: sockets.urls[i]! })),
+      stopping: () => this.#halt !== null,
+      timeout: () => this.#settings.timeout,
     };
   }
 

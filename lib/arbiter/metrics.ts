@@ -12,6 +12,7 @@ import { MetricsRegistry } from "../metrics/registry.ts";
 import { readRss } from "./memory.ts";
 import type { Worker } from "./pool.ts";
 import { RestartReasons } from "./restarts.ts";
+import type { MetricsSource } from "../metrics/server.ts";
 
 /** The counts the arbiter keeps for /metrics and `ctl stats`. */
 export class ArbiterMetrics {
@@ -73,4 +74,33 @@ export function healthy(live: readonly Worker[], now: number, timeoutS: number):
 /** /readyz: a booted worker serves (not retiring). Whether the server stops is the caller's. */
 export function ready(live: readonly Worker[]): boolean {
   return live.some((w) => w.booted && !w.retiring);
+}
+
+/** The listening fds and the URLs that label their backlog. */
+export type ListenerNames = readonly { fd: number; name: string }[];
+
+/** What the metrics listener and `ctl stats` read of the arbiter. */
+export interface ScrapeHost {
+  metrics: ArbiterMetrics;
+  /** The live workers, with fresh heartbeats. */
+  live(): Worker[];
+  listeners(): ListenerNames;
+  /** True once the server is stopping. */
+  stopping(): boolean;
+  /** --timeout, in seconds. */
+  timeout(): number;
+}
+
+/** The source lib/metrics/server.ts serves, over `h`. */
+export function scrapeSource(h: ScrapeHost): MetricsSource {
+  return {
+    metrics: () => h.metrics.render(h.live(), h.listeners()),
+    healthy: () => healthy(h.live(), Date.now(), h.timeout()),
+    ready: () => !h.stopping() && ready(h.live()),
+  };
+}
+
+/** `ctl stats`: the /metrics samples as `name{labels}` → value. */
+export function statsReply(h: ScrapeHost): Record<string, number> {
+  return h.metrics.samples(h.live(), h.listeners());
 }

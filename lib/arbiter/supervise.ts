@@ -24,7 +24,7 @@ import {
   spawnCount,
 } from "./plan.ts";
 import { type Worker, WorkerPool } from "./pool.ts";
-import { ArbiterMetrics, healthy, ready } from "./metrics.ts";
+import { ArbiterMetrics } from "./metrics.ts";
 import { workerEnv, workerOwner } from "./worker_setup.ts";
 
 /** What supervision needs from the arbiter. */
@@ -298,23 +298,10 @@ export class Supervisor {
     host.wake();
   }
 
-  /** /metrics (or `ctl stats` when `json`) from fresh heartbeats; `listeners`: fds and URLs. */
-  metricsText(listeners: readonly { fd: number; name: string }[]): string;
-  metricsText(listeners: readonly { fd: number; name: string }[], json: true): object;
-  metricsText(listeners: readonly { fd: number; name: string }[], json = false): string | object {
+  /** The live workers with fresh heartbeats (/metrics, /healthz, /readyz, `ctl stats`). */
+  live(): Worker[] {
     this.#pool.readBeats();
-    const live = this.#pool.list();
-    return json ? this.metrics.samples(live, listeners) : this.metrics.render(live, listeners);
-  }
-
-  /** /healthz and /readyz from fresh heartbeats (readiness ignores the server's own stop). */
-  health(): { healthy: boolean; ready: boolean } {
-    this.#pool.readBeats();
-    const live = this.#pool.list();
-    return {
-      healthy: healthy(live, Date.now(), this.#host.settings().timeout),
-      ready: ready(live),
-    };
+    return this.#pool.list();
   }
 
   /** Stops every worker: `sig`, then KILL for those still running after `graceMs`. */

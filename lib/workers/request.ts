@@ -216,14 +216,12 @@ export class RequestCycle {
     const ms = performance.now() - this.started;
     const ctx = this.#ctx;
     if (ctx.metrics) {
-      const length = Number(request.headers.get("content-length")) || 0; // chunked: not counted
-      ctx.metrics.request(
-        this.#line?.method ?? request.method,
-        res.status,
-        ms / 1000,
-        length,
-        bytes,
-      );
+      const method = this.#line?.method ?? request.method;
+      // By Content-Length (a chunked body is not counted); GET and HEAD skip the header lookup.
+      const length = method === "GET" || method === "HEAD"
+        ? 0
+        : Number(request.headers.get("content-length")) || 0;
+      ctx.metrics.request(method, res.status, ms / 1000, length, bytes);
     }
     if (ctx.observer !== null) {
       await ctx.observer.after(request, res, ms).catch((e) => {
