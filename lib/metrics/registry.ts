@@ -37,8 +37,11 @@ function add(into: Snapshot, s: Snapshot, retired: boolean): void {
     if (row === undefined) into.r.push([m, code, n]);
     else row[2] += n;
   }
-  s.h.forEach((n, i) => into.h[i] = (into.h[i] ?? 0) + n);
-  into.s += s.s;
+  // Buckets are the arbiter's from its start: a worker of a reload that changed them is left out.
+  if (s.h.length === into.h.length) {
+    s.h.forEach((n, i) => into.h[i] = (into.h[i] ?? 0) + n);
+    into.s += s.s;
+  }
   into.b[0] += s.b[0];
   into.b[1] += s.b[1];
   into.c[0] += s.c[0];
