@@ -5,15 +5,15 @@
 
 import { parseArgs } from "node:util";
 import { ctlRequest } from "./arbiter/ctl.ts";
-import { formatWorkers, type WorkerReport } from "./arbiter/commands.ts";
+import { formatStats, formatWorkers, type WorkerReport } from "./arbiter/commands.ts";
 import { ConfigError, resolveCtlSocket } from "./config/mod.ts";
 import { USAGE_ERROR } from "./exit_codes.ts";
 import { runAppCheck, startFromArgs, writeLine as write } from "./start.ts";
 import { runWorker } from "./workers/mod.ts";
 import { WORKER_ENV } from "./workers/env.ts";
 
-const CTL_USAGE =
-  "usage: denocorn ctl [-c CONFIG] [--ctl-socket PATH] status|workers|reload|reopen|scale N";
+const CTL_USAGE = "usage: denocorn ctl [-c CONFIG] [--ctl-socket PATH] [-j|--json] " +
+  "status|workers|stats|reload|reopen|scale N";
 
 /**
  * The control socket `denocorn ctl` talks to: `--ctl-socket` (or DENOCORN_CTL_SOCKET), else the
@@ -38,6 +38,7 @@ async function ctl(args: string[], env: Record<string, string>): Promise<number>
       options: {
         "ctl-socket": { type: "string", short: "s" },
         config: { type: "string", short: "c" },
+        json: { type: "boolean", short: "j" },
       },
       allowPositionals: true,
     });
@@ -61,8 +62,13 @@ async function ctl(args: string[], env: Record<string, string>): Promise<number>
   }
   try {
     const reply = await ctlRequest(path, parsed.positionals);
-    const text = parsed.positionals[0] === "workers"
+    const command = parsed.positionals[0];
+    const text = parsed.values.json
+      ? JSON.stringify(reply)
+      : command === "workers"
       ? formatWorkers(reply as WorkerReport[])
+      : command === "stats"
+      ? formatStats(reply as Record<string, number>)
       : typeof reply === "string"
       ? reply
       : JSON.stringify(reply, null, 2);

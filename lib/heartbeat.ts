@@ -1,11 +1,13 @@
 /**
  * @module The heartbeat protocol between a worker and the arbiter: one file per worker, whose
- * mtime says "alive" and whose one-line content carries the worker's live counters. Workers write
+ * mtime says "alive" and whose first line carries the worker's live counters (with --metrics-bind,
+ * a second line carries its metrics snapshot as JSON, lib/metrics/worker.ts). Workers write
  * it ({@linkcode HeartbeatWriter}); the arbiter creates, reads and repairs it
  * ({@linkcode HeartbeatFiles}). An empty file means "spawned, app not loaded yet".
  */
 
 import { log } from "./log.ts";
+import type { Snapshot } from "./metrics/worker.ts";
 
 /** What a worker reports on each beat. */
 export interface Beat {
@@ -19,21 +21,36 @@ export interface Beat {
   heapUsed: number;
   /** V8 heap limit (`--max-old-space-size` and young generation), in bytes. */
   heapLimit: number;
+  /**
+   * The metrics snapshot (--metrics-bind only). Read back, undefined when absent or caught
+   * mid-write: the reader keeps the last whole one, so counts are neither lost nor counted twice.
+   */
+  metrics?: Snapshot | undefined;
 }
 
-/** The line a beat is written as: `served active stopping heapUsed heapLimit`. */
+/** The line a beat is written as: `served active stopping heapUsed heapLimit`, then metrics. */
 export function encodeBeat(b: Beat): string {
-  return `${b.served} ${b.active} ${b.stopping ? 1 : 0} ${b.heapUsed} ${b.heapLimit}\n`;
+  const line = `${b.served} ${b.active} ${b.stopping ? 1 : 0} ${b.heapUsed} ${b.heapLimit}\n`;
+  return b.metrics === undefined ? line : `${line}${JSON.stringify(b.metrics)}\n`;
 }
 
-/** Reads a beat line; null for an empty file (not booted) or a line caught mid-write. */
+/** Reads a beat; null for an empty file (not booted) or a first line caught mid-write. */
 export function decodeBeat(text: string): Beat | null {
-  const f = text.trim().split(" ");
-  if (f.length !== 5 || !text.endsWith("\n")) return null;
+  const nl = text.indexOf("\n");
+  if (nl < 0) return null;
+  const f = text.slice(0, nl).trim().split(" ");
+  if (f.length !== 5) return null;
   const n = f.map(Number);
   if (n.some((x) => !Number.isSafeInteger(x) || x < 0)) return null;
   const [served = 0, active = 0, stopping = 0, heapUsed = 0, heapLimit = 0] = n;
-  return { served, active, stopping: stopping === 1, heapUsed, heapLimit };
+  const beat: Beat = { served, active, stopping: stopping === 1, heapUsed, heapLimit };
+  const rest = text.slice(nl + 1);
+  if (rest.endsWith("\n")) {
+    try {
+      beat.metrics = JSON.parse(rest) as Snapshot;
+    } catch { /* mid-write: the last whole snapshot stands */ }
+  }
+  return beat;
 }
 
 /**

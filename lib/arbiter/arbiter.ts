@@ -13,6 +13,8 @@ import { startStatsd, type StatsdClient, workersGauge } from "../statsd.ts";
 import * as sys from "../sys/mod.ts";
 import { ctlCommand, type WorkerReport } from "./commands.ts";
 import { type CtlServer, startCtlServer } from "./ctl.ts";
+import { type MetricsServer, startMetricsServer } from "../metrics/server.ts";
+import { type ScrapeHost, scrapeSource, statsReply } from "./metrics.ts";
 import { HaltServer } from "./exits.ts";
 import { Pidfile } from "./pidfile.ts";
 import { ttouTarget } from "./plan.ts";
@@ -46,6 +48,7 @@ export class Arbiter {
   #upgrade: Upgrade;
   #pidfile: Pidfile | null = null;
   #ctl: CtlServer | null = null;
+  #metrics: MetricsServer | null = null;
   #statsd: StatsdClient | null = null;
   #reloader: Reloader | null = null;
   /** Until `when_ready` has run: the workers it waits for and the deadline (ready.ts). */
@@ -166,6 +169,9 @@ export class Arbiter {
     if (s.ctl_socket !== null) {
       this.#ctl = await startCtlServer(s.ctl_socket, (c, a) => this.#control(c, a));
     }
+    if (s.metrics_bind !== null) {
+      this.#metrics = startMetricsServer(s.metrics_bind, scrapeSource(this.#scrape()));
+    }
   }
 
   #enqueue(c: Command): void {
@@ -184,11 +190,25 @@ export class Arbiter {
         listeners: this.#sockets.urls,
       }),
       workers: () => this.workers,
+      stats: () => statsReply(this.#scrape()),
       reload: () => this.#enqueue("reload"),
       reopen: () => this.#enqueue("reopen"),
       scale: (n) => this.#enqueue({ scale: n }),
       maxWorkers: () => this.#workers.max,
     });
+  }
+
+  /** What /metrics, /healthz, /readyz and `ctl stats` read (lib/arbiter/metrics.ts). */
+  #scrape(): ScrapeHost {
+    const sup = this.#workers;
+    const sockets = this.#sockets;
+    return {
+      metrics: sup.metrics,
+      live: () => sup.live(),
+      listeners: () => sockets.fds.map((fd, i) => ({ fd, name: sockets.urls[i]! })),
+      stopping: () => this.#halt !== null,
+      timeout: () => this.#settings.timeout,
+    };
   }
 
   async #handleCommands(): Promise<void> {
@@ -278,6 +298,7 @@ export class Arbiter {
     // gunicorn's rule: leave unix socket files to a USR2 child, or to a parent still running.
     this.#sockets.close(!this.#upgrade.sharing);
     this.#ctl?.close();
+    void this.#metrics?.close();
     this.#reloader?.close();
     this.#pidfile?.unlink(Deno.pid);
     this.#workers.close();

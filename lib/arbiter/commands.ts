@@ -1,5 +1,5 @@
 /**
- * @module The control commands (`denocorn ctl status|workers|reload|scale N`) as a table of
+ * @module The control commands (`denocorn ctl status|workers|stats|reload|scale N`) as a table of
  * handlers: what each one asks of the arbiter and how its reply reads. The socket that carries
  * them is ctl.ts.
  */
@@ -28,6 +28,8 @@ export interface WorkerReport {
 export interface CtlTarget {
   status(): unknown;
   workers(): WorkerReport[];
+  /** The /metrics figures as `name{labels}` → value. */
+  stats(): unknown;
   /** Queues a reload (HUP). */
   reload(): void;
   /** Queues reopening the log files of the arbiter and its workers. */
@@ -48,6 +50,7 @@ interface CtlCommand {
 export const CTL_COMMANDS: Readonly<Record<string, CtlCommand>> = {
   status: { usage: "status", run: (_, t) => t.status() },
   workers: { usage: "workers", run: (_, t) => t.workers() },
+  stats: { usage: "stats", run: (_, t) => t.stats() },
   reload: {
     usage: "reload",
     run: (_, t) => {
@@ -92,6 +95,11 @@ export function ctlCommand(command: string, args: string[], target: CtlTarget): 
     throw new Error(`Unknown command "${command}": expected ${list}`);
   }
   return c.run(args, target);
+}
+
+/** Formats the `stats` reply as Prometheus sample lines, as /metrics gives them. */
+export function formatStats(samples: Readonly<Record<string, number>>): string {
+  return Object.entries(samples).map(([k, v]) => `${k} ${v}`).join("\n");
 }
 
 /** Formats the `workers` reply as a table. */

@@ -30,17 +30,17 @@ export class CtlPathError extends Error {
  * commands (or answer them). Refuses a path that holds anything but a (stale) socket: the
  * socket never replaces a file.
  */
-export function checkCtlPath(path: string): void {
+export function checkCtlPath(path: string, flag = "--ctl-socket"): void {
   const dir = dirname(path);
   let mode: number;
   try {
     mode = Deno.statSync(dir).mode ?? 0;
   } catch (e) {
-    throw new CtlPathError(`Cannot use --ctl-socket "${path}": ${(e as Error).message}`);
+    throw new CtlPathError(`Cannot use ${flag} "${path}": ${(e as Error).message}`);
   }
   if ((mode & 0o002) !== 0 && (mode & 0o1000) === 0) {
     throw new CtlPathError(
-      `Cannot use --ctl-socket "${path}": directory "${dir}" is writable by every user and ` +
+      `Cannot use ${flag} "${path}": directory "${dir}" is writable by every user and ` +
         "not sticky (chmod +t it, or choose a directory only this user can write)",
     );
   }
@@ -51,7 +51,7 @@ export function checkCtlPath(path: string): void {
   if (there !== null && !there.isSocket) {
     // preflight.ts says so before the start; this covers a file put there since.
     throw new CtlPathError(
-      `Cannot use --ctl-socket "${path}": not a socket, which it never replaces`,
+      `Cannot use ${flag} "${path}": not a socket, which it never replaces`,
     );
   }
 }

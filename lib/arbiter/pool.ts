@@ -4,6 +4,7 @@
  */
 
 import type { HeartbeatFiles, Reading } from "../heartbeat.ts";
+import type { Snapshot } from "../metrics/worker.ts";
 import { inFlightPath, readInFlight } from "../inflight.ts";
 import { log } from "../log.ts";
 import * as sys from "../sys/mod.ts";
@@ -28,6 +29,10 @@ export interface Worker extends MemoryState {
   cause: CauseLine;
   /** The requests it had in flight, read from its board once it exited (lib/inflight.ts). */
   inFlight?: ReturnType<typeof readInFlight>;
+  /** Its last whole metrics snapshot (--metrics-bind), from its heartbeat. */
+  metrics?: Snapshot;
+  /** Set when it said it stops by itself (its --max-requests), not asked to. */
+  selfRetired?: boolean;
 }
 
 /** How long a reaped worker's last output may take to arrive after its exit. */
@@ -188,7 +193,10 @@ export class WorkerPool {
     w.requests = r.beat.served;
     w.active = r.beat.active;
     w.heap = { used: r.beat.heapUsed, limit: r.beat.heapLimit };
-    if (r.beat.stopping && !w.retiring) Object.assign(w, { retiring: true, retiredAt: now });
+    if (r.beat.metrics !== undefined) w.metrics = r.beat.metrics;
+    if (r.beat.stopping && !w.retiring) {
+      Object.assign(w, { retiring: true, retiredAt: now, selfRetired: true });
+    }
   }
 
   /** The workers as `ctl workers` shows them. */

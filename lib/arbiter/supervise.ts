@@ -24,6 +24,7 @@ import {
   spawnCount,
 } from "./plan.ts";
 import { type Worker, WorkerPool } from "./pool.ts";
+import { ArbiterMetrics } from "./metrics.ts";
 import { workerEnv, workerOwner } from "./worker_setup.ts";
 
 /** What supervision needs from the arbiter. */
@@ -60,11 +61,14 @@ export class Supervisor {
   #bootsSeen = 0;
   /** Set when a worker could not load the app: nothing is spawned until the next reload. */
   #paused: { reason: string; exitCode: number } | null = null;
+  /** Starts by reason and the counts of exited workers (lib/arbiter/metrics.ts). */
+  readonly metrics: ArbiterMetrics;
 
   /** Creates the supervisor of `target` workers; nothing runs before {@linkcode open}. */
   constructor(host: SupervisorHost, target: number) {
     this.#host = host;
     this.#target = target;
+    this.metrics = new ArbiterMetrics(host.settings().metrics_buckets);
     this.#pool = new WorkerPool(this.#files, (w, code, sig) => this.#reaped(w, code, sig));
   }
 
@@ -203,6 +207,7 @@ export class Supervisor {
     const view = { pid: 0, age: slot.age, ppid: Deno.pid, requests: 0, cfg: host.settings(), log };
     void runHook(host.hooks(), "pre_fork", host.server, view);
     const env = workerEnv({ ...slot, settings: host.settings(), fds: host.fds(), env: host.env });
+    this.metrics.spawned(this.#pool.list(), this.#generation);
     const w = this.#pool.spawn(slot, this.#generation, env);
     log.info(`Booting worker with pid: ${w.pid}`);
   }
@@ -286,10 +291,17 @@ export class Supervisor {
         for (const l of inFlightLines(w.pid, w.inFlight, Date.now())) log.error(l);
       }
     }
+    this.metrics.reaped(w, this.#generation, host.stopping());
     const { pid, age, requests } = w;
     const view = { pid, age, ppid: Deno.pid, requests, cfg: host.settings(), log };
     void runHook(host.hooks(), "child_exit", host.server, view);
     host.wake();
+  }
+
+  /** The live workers with fresh heartbeats (/metrics, /healthz, /readyz, `ctl stats`). */
+  live(): Worker[] {
+    this.#pool.readBeats();
+    return this.#pool.list();
   }
 
   /** Stops every worker: `sig`, then KILL for those still running after `graceMs`. */

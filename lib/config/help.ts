@@ -94,7 +94,7 @@ export function renderHelp(): string {
     "",
     "Control a running server (with --ctl-socket, found as the server finds it: the flag, or",
     "DENOCORN_CMD_ARGS, or ctl_socket in the config file, -c FILE or ./denocorn.config.ts):",
-    "  denocorn ctl [-c CONFIG] [--ctl-socket PATH] status|workers|reload|reopen|scale N",
+    "  denocorn ctl [-c CONFIG] [--ctl-socket PATH] [-j] status|workers|stats|reload|reopen|scale N",
   );
   return out.join("\n") + "\n";
 }

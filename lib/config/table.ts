@@ -457,6 +457,26 @@ export const SETTINGS = [
     help: "A prefix for the StatsD metric names.",
   },
   {
+    name: "metrics_bind",
+    section: "Logging",
+    flags: ["--metrics-bind"],
+    type: "nullable string",
+    validate: "metrics bind",
+    meta: "ADDRESS",
+    help: "Serve `/metrics` (Prometheus), `/healthz` and `/readyz` from the arbiter on this " +
+      "`HOST:PORT` or `unix:PATH`, apart from the app's port. Unset, no metrics are kept.",
+  },
+  {
+    name: "metrics_buckets",
+    section: "Logging",
+    flags: ["--metrics-buckets"],
+    type: "string",
+    validate: "buckets",
+    default: "0.005,0.01,0.025,0.05,0.075,0.1,0.25,0.5,0.75,1,2.5,5,7.5,10",
+    meta: "SECONDS",
+    help: "The upper bounds of the request duration histogram, in seconds, comma-separated.",
+  },
+  {
     name: "proc_name",
     section: "Process naming",
     flags: ["-n", "--name"],

@@ -3,6 +3,8 @@
  * grammar among them, and ConfigError, the usage error every failed check ends as. A leaf module.
  */
 
+import { parseBuckets } from "../metrics/names.ts";
+
 /** A usage error; main.ts prints `Error: <message>` and exits with status 2. */
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -55,7 +57,9 @@ export type Check =
   | "host:port"
   | "umask"
   | "request line"
-  | "request fields";
+  | "request fields"
+  | "metrics bind"
+  | "buckets";
 
 /** Each check returns null when the value passes, else what was expected. */
 export const CHECKS: Readonly<Record<Check, (v: string | number) => string | null>> = {
@@ -72,4 +76,16 @@ export const CHECKS: Readonly<Record<Check, (v: string | number) => string | nul
   "umask": intIn(0, 0o777, "expected an octal number like 0o22 or 022"),
   "request line": intIn(0, 8190, "expected an integer from 0 to 8190"),
   "request fields": intIn(0, 32768, "expected an integer from 0 to 32768"),
+  "metrics bind": (v) =>
+    typeof v === "string" && addressOf(v) !== null && !v.startsWith("fd://")
+      ? null
+      : "expected HOST:PORT or unix:PATH",
+  "buckets": (v) => {
+    try {
+      parseBuckets(String(v));
+      return null;
+    } catch {
+      return "expected increasing positive seconds, comma-separated, e.g. 0.01,0.1,1";
+    }
+  },
 };

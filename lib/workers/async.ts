@@ -155,6 +155,7 @@ class AsyncLoop {
     if (victim === null) return false;
     log.debug("Closing the longest-waiting idle or slow connection: --worker-connections reached");
     victim.kill();
+    this.#w.metrics?.shed();
     while (this.#conns.has(victim)) await this.#room(POLL_MS);
     return true;
   }
@@ -164,7 +165,9 @@ class AsyncLoop {
     const conn = this.#engine.serve(accepted, listener);
     if (conn === null) return;
     this.#conns.add(conn);
+    this.#w.metrics?.accepted();
     void conn.closed.finally(() => {
+      this.#w.metrics?.closed();
       this.#conns.delete(conn);
       const freed = this.#roomFreed;
       this.#roomFreed = null;

@@ -14,6 +14,8 @@ import { capWorkerConnections } from "./fd_limit.ts";
 import { type Beat, HeartbeatWriter } from "../heartbeat.ts";
 import { InFlightBoard, inFlightPath } from "../inflight.ts";
 import { getHeapStatistics } from "node:v8";
+import { WorkerMetrics } from "../metrics/worker.ts";
+import { parseBuckets } from "../metrics/names.ts";
 import { releaseListeners } from "./release.ts";
 import { restoreStderr } from "./boot_stderr.ts";
 
@@ -31,6 +33,8 @@ export class WorkerBase {
   readonly observer: RequestObserver | null;
   /** Where this worker records its requests in flight for the arbiter (lib/inflight.ts). */
   readonly board: InFlightBoard | null;
+  /** Request and connection counters for the arbiter's /metrics (--metrics-bind), if on. */
+  readonly metrics: WorkerMetrics | null;
   /** False once the worker should stop accepting. */
   alive = true;
   /** Requests served so far. */
@@ -54,6 +58,10 @@ export class WorkerBase {
     this.hooks = hooks;
     this.observer = makeObserver(this, hooks);
     this.board = InFlightBoard.open(inFlightPath(boot.heartbeat));
+    const s = boot.settings;
+    this.metrics = s.metrics_bind === null
+      ? null
+      : new WorkerMetrics(parseBuckets(s.metrics_buckets));
     const { max_requests: max, max_requests_jitter: jitter } = boot.settings;
     this.maxRequests = max > 0 ? max + Math.floor(Math.random() * (jitter + 1)) : 0;
     [this.#wakeR, this.#wakeW] = sys.pipe();
@@ -141,6 +149,7 @@ export class WorkerBase {
 
   /** Runs the worker_exit hook as the loop ends. */
   async exit(): Promise<void> {
+    this.notify(true); // the last counts reach the arbiter before the exit
     await runHook(this.hooks, "worker_exit", this);
   }
 
@@ -160,7 +169,7 @@ export class WorkerBase {
     sys.wake(this.#wakeW);
     this.notify(true); // "stopping": the arbiter times the drain against --graceful-timeout
     for (const fn of this.#onStop) fn(mode);
-    if (mode === "quick") Deno.exit(0);
+    if (mode === "quick") this.#exitNow(0);
   }
 
   /**
@@ -185,8 +194,14 @@ export class WorkerBase {
     // The arbiter sends SIGABRT to a timed-out worker just before SIGKILL.
     Deno.addSignalListener(
       "SIGABRT" as Deno.Signal,
-      () => void runHook(this.hooks, "worker_abort", this).finally(() => Deno.exit(1)),
+      () => void runHook(this.hooks, "worker_abort", this).finally(() => this.#exitNow(1)),
     );
+  }
+
+  /** Exits now, after a last heartbeat (its metrics are counted). */
+  #exitNow(code: number): never {
+    this.#heart.beat(true);
+    Deno.exit(code);
   }
 
   /** Refreshes the heartbeat (lib/heartbeat.ts) at most four times a second, or now if `force`. */
@@ -207,6 +222,7 @@ export class WorkerBase {
       stopping: !this.alive,
       heapUsed: heap.used_heap_size,
       heapLimit: heap.heap_size_limit,
+      metrics: this.metrics?.snapshot(),
     };
   }
 

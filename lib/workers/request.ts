@@ -10,6 +10,7 @@ import { access, accessLogEnabled, log } from "../log.ts";
 import { bodyError, checked, failed, gatewayTimeout } from "./answers.ts";
 import type { Settings } from "../config/mod.ts";
 import type { InFlightBoard } from "../inflight.ts";
+import type { WorkerMetrics } from "../metrics/worker.ts";
 
 /** Runs around each request: the pre_request / post_request hooks and request metrics. */
 export interface RequestObserver {
@@ -32,6 +33,8 @@ export interface RequestContext {
   requestTimeout: number;
   /** Where requests in flight are recorded for the arbiter (lib/inflight.ts), if anywhere. */
   board: InFlightBoard | null;
+  /** The worker's metrics (--metrics-bind), if on. */
+  metrics?: WorkerMetrics | null;
 }
 
 /** What {@link requestContext} reads of a worker (a `WorkerBase` fits). */
@@ -41,6 +44,7 @@ export interface RequestSource {
   readonly settings: Settings;
   readonly alive: boolean;
   readonly board: InFlightBoard | null;
+  readonly metrics: WorkerMetrics | null;
   countRequest(): boolean;
 }
 
@@ -59,6 +63,7 @@ export function requestContext(w: RequestSource, persistent: boolean): RequestCo
     countRequest: () => w.countRequest(),
     requestTimeout: w.settings.request_timeout * 1000,
     board: w.board,
+    metrics: w.metrics,
   };
 }
 
@@ -210,6 +215,14 @@ export class RequestCycle {
     this.end();
     const ms = performance.now() - this.started;
     const ctx = this.#ctx;
+    if (ctx.metrics) {
+      const method = this.#line?.method ?? request.method;
+      // By Content-Length (a chunked body is not counted); GET and HEAD skip the header lookup.
+      const length = method === "GET" || method === "HEAD"
+        ? 0
+        : Number(request.headers.get("content-length")) || 0;
+      ctx.metrics.request(method, res.status, ms / 1000, length, bytes);
+    }
     if (ctx.observer !== null) {
       await ctx.observer.after(request, res, ms).catch((e) => {
         log.error("Exception in post_request", e);

@@ -168,6 +168,7 @@ export async function runSyncWorker(w: WorkerBase): Promise<void> {
         return "settled";
       }
       if (accepted === null) continue;
+      w.metrics?.accepted(false); // one at a time: no open-connections gauge
       const conn = new BlockingConnection(
         accepted.fd,
         peerAddr(accepted.remote),

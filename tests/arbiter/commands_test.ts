@@ -13,6 +13,7 @@ function target(): CtlTarget & { calls: string[] } {
     calls,
     status: () => ({ pid: 1 }),
     workers: () => [],
+    stats: () => ({ "denocorn_workers": 1 }),
     reload: () => void calls.push("reload"),
     reopen: () => void calls.push("reopen"),
     scale: (n) => void calls.push(`scale ${n}`),
@@ -56,10 +57,17 @@ Deno.test("ctlCommand() names every command when it does not know one", () => {
   const e = assertThrows(() => ctlCommand("explode", [], target()));
   assertEquals(
     e.message,
-    'Unknown command "explode": expected status, workers, reload, reopen or scale N',
+    'Unknown command "explode": expected status, workers, stats, reload, reopen or scale N',
   );
   assertThrows(() => ctlCommand("toString", [], target()), Error, "Unknown command");
-  assertEquals(Object.keys(CTL_COMMANDS), ["status", "workers", "reload", "reopen", "scale"]);
+  assertEquals(Object.keys(CTL_COMMANDS), [
+    "status",
+    "workers",
+    "stats",
+    "reload",
+    "reopen",
+    "scale",
+  ]);
 });
 
 Deno.test("formatWorkers() prints one aligned row per worker under a header", () => {

@@ -187,7 +187,7 @@ function finish(p: Pending, res: Response): Response {
     if (!p.cycle.keepAlive()) out = withHeader(out, "connection", "close");
     const kind = ctx.engine.bodyKind(out, LARGE_BODY);
     if (kind === "small") {
-      if (ctx.accessLog) bytes = ctx.engine.bodyLength(out);
+      if (ctx.accessLog || ctx.metrics) bytes = ctx.engine.bodyLength(out);
     } else if (kind !== "empty" && out.body !== null) {
       bytes = null;
       out = watchedBody(out, ex, ctx.timeouts.write, (n) => p.streamed += n);
