@@ -6,7 +6,7 @@
 
 import { log } from "../../log.ts";
 import * as sys from "../../sys/mod.ts";
-import type { AsyncEngine } from "../async_engine.ts";
+import type { Acceptor, AsyncEngine, Tracked } from "../async_engine.ts";
 import type { WorkerBase } from "../base.ts";
 import { clientPolicy } from "../client.ts";
 import { chooseEngine } from "../engines.ts";
@@ -14,7 +14,8 @@ import { internalError, requestContext } from "../request.ts";
 import { timeoutsOf } from "../timeouts.ts";
 import { EngineConnection } from "./conn.ts";
 import { connectionHandler, type DenoContext } from "./exchange.ts";
-import { type DenoEngine, detectDenoEngine } from "./internals.ts";
+import { GRAFT_ENV, graftListener } from "./graft.ts";
+import { type DenoEngine, detectDenoEngine, type ServeFdOptions } from "./internals.ts";
 
 /** Set to 0 to turn detection off: async workers then always run denocorn's strict engine. */
 export const ENGINE_ENV = "DENOCORN_DENO_ENGINE";
@@ -49,6 +50,34 @@ function tcpAddr(fd: number): Deno.NetAddr {
     : { transport: "tcp", hostname: "localhost", port: 0 };
 }
 
+/**
+ * Deno listeners grafted on `fds` (all of them), or why not (then none is left open). The first
+ * worker logs which accept path runs, the others at debug level.
+ */
+function grafts(w: WorkerBase, fds: readonly number[]): Deno.TcpListener[] | null {
+  const done: Deno.TcpListener[] = [];
+  let why: string | null = Deno.env.get(GRAFT_ENV) === "0" ? `disabled by ${GRAFT_ENV}=0` : null;
+  for (const fd of fds) {
+    if (why !== null) break;
+    const l = graftListener(fd);
+    if (typeof l === "string") why = l;
+    else done.push(l);
+  }
+  const level = w.boot.age === 1 ? "info" : "debug";
+  if (why === null) {
+    log[level]("Accepting connections through Deno's listener (grafted on the shared socket)");
+    return done;
+  }
+  for (const l of done) l.close();
+  log[level](`Accepting connections with poll + accept4 (no graft: ${why})`);
+  return null;
+}
+
+/** Out of descriptors (EMFILE, ENFILE), as Deno words it. */
+function exhausted(e: unknown): boolean {
+  return /os error 2[34]\)/.test(String((e as Error)?.message));
+}
+
 /** Deno's engine (as detected) for async worker `w`. */
 export function denoEngine(w: WorkerBase, engine: DenoEngine): AsyncEngine {
   const ctx = context(w, engine);
@@ -57,26 +86,58 @@ export function denoEngine(w: WorkerBase, engine: DenoEngine): AsyncEngine {
     log.error("Error sending response", e);
     return internalError();
   };
+  const start = (
+    peer: { hostname: string; port: number },
+    listener: number,
+    serve: (options: ServeFdOptions) => ReturnType<DenoEngine["serveFd"]>,
+  ): Tracked | null => {
+    const { hostname, port } = peer;
+    const conn = new EngineConnection({ transport: "tcp", hostname, port }, ctx.timeouts);
+    try {
+      conn.run(serve({
+        localAddr: locals.get(listener)!,
+        signal: conn.abort.signal,
+        handler: connectionHandler(ctx, conn),
+        onError,
+      }));
+    } catch (e) {
+      log.error("Cannot serve connection", e);
+      return null;
+    }
+    return conn;
+  };
+  const acceptor = (l: Deno.TcpListener, listener: number): Acceptor => {
+    let closed = false;
+    return {
+      async accept() {
+        let c: Deno.TcpConn;
+        try {
+          c = await l.accept();
+        } catch (e) {
+          if (closed || e instanceof Deno.errors.BadResource) return "closed";
+          log.debug(`Cannot accept: ${(e as Error).message}`);
+          return exhausted(e) ? "exhausted" : null;
+        }
+        return start(c.remoteAddr, listener, (o) => engine.serveConn(c, o));
+      },
+      close() {
+        closed = true;
+        // The only way the grafted fd is closed (see graft.ts).
+        l.close();
+      },
+    };
+  };
   return {
     serve(accepted, listener) {
       if (accepted.remote.transport !== "tcp") {
         sys.close(accepted.fd);
         return null;
       }
-      const { hostname, port } = accepted.remote;
-      const conn = new EngineConnection({ transport: "tcp", hostname, port }, ctx.timeouts);
-      try {
-        conn.run(engine.serveFd(accepted.fd, {
-          localAddr: locals.get(listener)!,
-          signal: conn.abort.signal,
-          handler: connectionHandler(ctx, conn),
-          onError,
-        }));
-      } catch (e) {
-        log.error("Cannot serve connection", e);
-        return null;
-      }
-      return conn;
+      return start(accepted.remote, listener, (o) => engine.serveFd(accepted.fd, o));
+    },
+    acceptors(fds) {
+      const ls = grafts(w, fds);
+      return ls === null ? null : ls.map((l, i) => acceptor(l, fds[i]!));
     },
   };
 }
