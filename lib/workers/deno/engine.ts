@@ -121,9 +121,13 @@ export function denoEngine(w: WorkerBase, engine: DenoEngine): AsyncEngine {
         return start(c.remoteAddr, listener, (o) => engine.serveConn(c, o));
       },
       close() {
+        if (closed) return;
         closed = true;
-        // The only way the grafted fd is closed (see graft.ts).
-        l.close();
+        // The only way the grafted fd is closed (see graft.ts). A second close throws BadResource,
+        // which would end the worker (seen once when a stop came twice): never let it out.
+        try {
+          l.close();
+        } catch { /* closed already */ }
       },
     };
   };
