@@ -11,6 +11,7 @@ import type { WorkerBase } from "../base.ts";
 import { clientPolicy } from "../client.ts";
 import { chooseEngine } from "../engines.ts";
 import { internalError, requestContext } from "../request.ts";
+import { exhausted } from "../fd_limit.ts";
 import { timeoutsOf } from "../timeouts.ts";
 import { EngineConnection } from "./conn.ts";
 import { connectionHandler, type DenoContext } from "./exchange.ts";
@@ -73,9 +74,22 @@ function grafts(w: WorkerBase, fds: readonly number[]): Deno.TcpListener[] | nul
   return null;
 }
 
-/** Out of descriptors (EMFILE, ENFILE), as Deno words it. */
-function exhausted(e: unknown): boolean {
-  return /os error 2[34]\)/.test(String((e as Error)?.message));
+/** errno names of the accept errors that mean "out of descriptors or memory", by number. */
+const EXHAUSTED: Record<string, string> = {
+  12: "ENOMEM",
+  23: "ENFILE",
+  24: "EMFILE",
+  105: "ENOBUFS",
+};
+
+/** A failed accept of Deno's listener: "exhausted" (said once in a while), else null. */
+function acceptFailed(e: unknown): "exhausted" | null {
+  const message = String((e as Error)?.message);
+  const m = /^(.*) \(os error (\d+)\)$/.exec(message);
+  const code = m === null ? undefined : EXHAUSTED[m[2]!];
+  if (code !== undefined) return exhausted(`accept failed: ${m![1]}`, code);
+  log.debug(`Cannot accept: ${message}`);
+  return null;
 }
 
 /** Deno's engine (as detected) for async worker `w`. */
@@ -115,8 +129,7 @@ export function denoEngine(w: WorkerBase, engine: DenoEngine): AsyncEngine {
           c = await l.accept();
         } catch (e) {
           if (closed || e instanceof Deno.errors.BadResource) return "closed";
-          log.debug(`Cannot accept: ${(e as Error).message}`);
-          return exhausted(e) ? "exhausted" : null;
+          return acceptFailed(e);
         }
         return start(c.remoteAddr, listener, (o) => engine.serveConn(c, o));
       },
