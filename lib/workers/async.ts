@@ -12,7 +12,7 @@ import * as sys from "../sys/mod.ts";
 import type { WorkerBase } from "./base.ts";
 import { denoEngine, denoEngineFor } from "./deno/engine.ts";
 import { acceptOrExhausted, FD_BACKOFF_MS } from "./fd_limit.ts";
-import type { AsyncEngine, SweepState, Tracked } from "./async_engine.ts";
+import type { Acceptor, AsyncEngine, SweepState, Tracked } from "./async_engine.ts";
 import { lateness, type ShedAfter, shedAfter, shedVictim } from "./shed.ts";
 import { strictEngine } from "./strict/engine.ts";
 import { timeoutsOf } from "./timeouts.ts";
@@ -93,8 +93,12 @@ class AsyncLoop {
       w.notify();
       this.#sweep();
     }, SWEEP_MS);
+    const fds = [...w.boot.fds];
+    const own = this.#engine.acceptors?.(fds) ?? null;
+    if (own !== null) w.onStop(() => own.forEach((a) => a.close()));
     try {
-      while (w.alive) await this.#acceptReady();
+      if (own !== null) await Promise.all(own.map((a, i) => this.#acceptFrom(a, fds[i]!)));
+      else while (w.alive) await this.#acceptReady();
       this.#sweep();
       while (this.#conns.size > 0) await this.#room(POLL_MS);
     } finally {
@@ -125,6 +129,21 @@ class AsyncLoop {
     }
     // Full of requests in hand, or out of fds: leave new connections in the shared backlog.
     if (starved || exhausted) await this.#room(exhausted ? FD_BACKOFF_MS : ROOM_WAIT_MS);
+  }
+
+  /** Accepts through the engine's own acceptor for listening fd `fd`, while there is room. */
+  async #acceptFrom(a: Acceptor, fd: number): Promise<void> {
+    while (this.#w.alive) {
+      if (this.#conns.size < this.#max) this.#graced = false; // one grace per episode of being full
+      else if (!await this.#makeRoom(fd)) {
+        await this.#room(ROOM_WAIT_MS);
+        continue;
+      }
+      const conn = await a.accept();
+      if (conn === "closed") return;
+      if (conn === "exhausted") await this.#room(FD_BACKOFF_MS);
+      else if (conn !== null) this.#track(conn);
+    }
   }
 
   /**
@@ -163,7 +182,11 @@ class AsyncLoop {
   /** Hands an accepted socket to the engine and tracks it until it closes. */
   #serve(accepted: sys.Accepted, listener: number): void {
     const conn = this.#engine.serve(accepted, listener);
-    if (conn === null) return;
+    if (conn !== null) this.#track(conn);
+  }
+
+  /** Tracks a served connection until it closes. */
+  #track(conn: Tracked): void {
     this.#conns.add(conn);
     this.#w.metrics?.accepted();
     void conn.closed.finally(() => {

@@ -31,8 +31,28 @@ export interface Tracked extends Sheddable {
   kill(): void;
 }
 
+/**
+ * An engine's own accept on one shared listening fd, used by the loop instead of poll + accept4
+ * (the loop still calls it only while there is room, and sheds as before).
+ */
+export interface Acceptor {
+  /**
+   * The next connection, served: null when it could not be served, "exhausted" when out of
+   * descriptors, "closed" once {@linkcode Acceptor.close} ran (a connection accepted just before
+   * still comes first: nothing accepted is dropped).
+   */
+  accept(): Promise<Tracked | null | "exhausted" | "closed">;
+  /** Stops accepting (the worker stops); never closes the shared fd itself. */
+  close(): void;
+}
+
 /** An HTTP engine of the async worker: what serves the sockets the loop accepts. */
 export interface AsyncEngine {
   /** Starts serving an accepted socket; null when it could not (the socket is then closed). */
   serve(accepted: Accepted, listener: number): Tracked | null;
+  /**
+   * Its own acceptors, one per fd of `fds` (in order), or null: the loop then polls and accepts
+   * itself. Optional.
+   */
+  acceptors?(fds: readonly number[]): Acceptor[] | null;
 }

@@ -79,11 +79,16 @@ export function acceptOrExhausted(fd: number): sys.Accepted | null | "exhausted"
     return sys.accept(fd);
   } catch (e) {
     if (!(e instanceof sys.SysError) || !EXHAUSTED.has(e.code)) throw e;
-    const now = performance.now();
-    if (now - warnedAt >= WARN_EVERY_MS) {
-      warnedAt = now;
-      log.warning(`${e.message} (${e.code}): pausing accepts until a connection closes`);
-    }
-    return "exhausted";
+    return exhausted(e.message, e.code);
   }
+}
+
+/** Says (at most every few seconds) that accepting pauses: out of descriptors or memory. */
+export function exhausted(message: string, code: string): "exhausted" {
+  const now = performance.now();
+  if (now - warnedAt >= WARN_EVERY_MS) {
+    warnedAt = now;
+    log.warning(`${message} (${code}): pausing accepts until a connection closes`);
+  }
+  return "exhausted";
 }

@@ -7,6 +7,11 @@
  * The fd numbers stay valid: each is pointed (dup2) at a listening unix socket whose path is
  * already removed, which nothing can connect to. A loop that still polls or accepts on a number
  * after the stop finds nothing there, and no file opened meanwhile can take the number.
+ *
+ * Never pass it the fd of a Deno listener grafted on a shared socket (lib/workers/deno/graft.ts):
+ * tokio's epoll watches that number under a token only the listener keeps alive, and a dup2 over
+ * it leaves the entry behind with a freed token (a use-after-free in tokio). Only
+ * `listener.close()` may close it; it is never in `boot.fds`.
  */
 
 import { log } from "../log.ts";

@@ -10,6 +10,23 @@ export const WORKER_CLASSES = {
   "async --http deno": ["-k", "async", "--http", "deno"],
 } as const;
 
+/**
+ * {@link WORKER_CLASSES} plus Deno's engine on its fallback accept path (poll + accept4, as when
+ * the graft of lib/workers/deno/graft.ts is unavailable): what the ops tests (zero loss on
+ * HUP/TTOU/max-requests) run on. The rest of the suite runs the default (grafted) path only.
+ */
+export const OPS_CLASSES = {
+  ...WORKER_CLASSES,
+  "async --http deno (poll accept)": [
+    "-k",
+    "async",
+    "--http",
+    "deno",
+    "-e",
+    "DENOCORN_DENO_GRAFT=0",
+  ],
+} as const;
+
 /** A name of {@link WORKER_CLASSES}. */
 export type WorkerClass = keyof typeof WORKER_CLASSES;
 

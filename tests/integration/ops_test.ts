@@ -1,7 +1,7 @@
 /** Operations under load: reloads, scaling, recycling and binary upgrades lose no request. */
 
 import { assert, assertEquals } from "../_assert.ts";
-import { WORKER_CLASSES } from "./classes.ts";
+import { OPS_CLASSES } from "./classes.ts";
 import { startServer } from "./harness.ts";
 import { holdLoad, type LoadResult, sleep } from "./load.ts";
 
@@ -31,7 +31,7 @@ async function bootedSince(lines: string[], from: number, n: number): Promise<vo
   throw new Error(`fewer than ${n} workers booted:\n${lines.slice(from).join("\n")}`);
 }
 
-for (const [k, flags] of Object.entries(WORKER_CLASSES)) {
+for (const [k, flags] of Object.entries(OPS_CLASSES)) {
   Deno.test(`denocorn -k ${k}: HUP three times under load loses no request`, async () => {
     const server = await startServer([APP, ...flags, "-w", "2"]);
     try {
@@ -81,7 +81,7 @@ for (const [k, flags] of Object.entries(WORKER_CLASSES)) {
   });
 }
 
-for (const [k, flags] of Object.entries(WORKER_CLASSES)) {
+for (const [k, flags] of Object.entries(OPS_CLASSES)) {
   Deno.test(`denocorn -k ${k}: TTIN then TTOU under load loses no request`, async () => {
     const server = await startServer([APP, ...flags, "-w", "2"]);
     try {

@@ -66,6 +66,8 @@ export interface DenoEngine {
    * throws.
    */
   serveFd(fd: number, options: ServeFdOptions): EngineServer;
+  /** Serves a connection Deno's own listener accepted (lib/workers/deno/graft.ts), as serveFd. */
+  serveConn(conn: Deno.TcpConn, options: ServeFdOptions): EngineServer;
   /**
    * What a Response's body is, read without touching `response.body` (which would turn an
    * in-memory body into a stream): none, in memory up to `large` bytes ("small") or more, a
@@ -181,40 +183,52 @@ function makeEngine(parts: Parts, bodies: Bodies): DenoEngine {
   return {
     version: Deno.version.deno,
     ...bodies,
-    serveFd(fd, options) {
-      const peer = sys.peerKey(fd);
-      const rid = takeStream(parts, fd);
-      const connection = { [parts.core.internalRidSymbol]: rid, localAddr: options.localAddr };
-      const { handler, onError, signal } = options;
-      // Deno's own abort listener throws (uncaught: the worker dies) once the connection's server
-      // resource is gone, which happens before `finished` settles: it is never aborted directly.
-      const inner = new AbortController();
-      const server = parts.serveOn(connection, inner.signal, handler, onError, () => {});
-      let open = true;
-      let closing = false;
-      // The fd is the stream's until the connection ends, which Deno's engine tells a moment
-      // after it closed the fd: a new connection may have its number by then (another peer).
-      const forceClose = () => {
-        if (open && sys.peerKey(fd) === peer) sys.shutdownBoth(fd);
-      };
-      const abort = () => {
-        if (!open) return;
-        if (closing) return forceClose(); // the graceful close took the server resource
-        quietly(() => inner.abort());
-      };
-      signal.addEventListener("abort", abort, { once: true });
-      return {
-        finished: server.finished.then(
-          () => (open = false, null),
-          (e) => (open = false, e instanceof Error ? e : new Error(String(e))),
-        ),
-        forceClose,
-        shutdown: () => (closing = true, server.shutdown().catch(() => {})),
-        unread: () => open && sys.hasUnread(fd),
-        // Deno's connection server is the resource created right after the stream's.
-        adoptWebSocket: (response) => adopt(parts.core, response, rid + 1),
-      };
+    serveFd: (fd, options) => serveRid(parts, takeStream(parts, fd), fd, options),
+    serveConn(conn, options) {
+      const own = conn as unknown as Record<symbol, number>;
+      const fdKey = ownSymbol(conn, "Deno.internal.fd");
+      return serveRid(
+        parts,
+        own[parts.core.internalRidSymbol]!,
+        fdKey === null ? -1 : own[fdKey]!,
+        options,
+      );
     },
+  };
+}
+
+/** Serves the TCP stream resource `rid` (socket `fd`, -1 when unknown) with Deno's engine. */
+function serveRid(parts: Parts, rid: number, fd: number, options: ServeFdOptions): EngineServer {
+  const peer = fd < 0 ? null : sys.peerKey(fd);
+  const connection = { [parts.core.internalRidSymbol]: rid, localAddr: options.localAddr };
+  const { handler, onError, signal } = options;
+  // Deno's own abort listener throws (uncaught: the worker dies) once the connection's server
+  // resource is gone, which happens before `finished` settles: it is never aborted directly.
+  const inner = new AbortController();
+  const server = parts.serveOn(connection, inner.signal, handler, onError, () => {});
+  let open = true;
+  let closing = false;
+  // The fd is the stream's until the connection ends, which Deno's engine tells a moment
+  // after it closed the fd: a new connection may have its number by then (another peer).
+  const forceClose = () => {
+    if (open && peer !== null && sys.peerKey(fd) === peer) sys.shutdownBoth(fd);
+  };
+  const abort = () => {
+    if (!open) return;
+    if (closing) return forceClose(); // the graceful close took the server resource
+    quietly(() => inner.abort());
+  };
+  signal.addEventListener("abort", abort, { once: true });
+  return {
+    finished: server.finished.then(
+      () => (open = false, null),
+      (e) => (open = false, e instanceof Error ? e : new Error(String(e))),
+    ),
+    forceClose,
+    shutdown: () => (closing = true, server.shutdown().catch(() => {})),
+    unread: () => open && sys.hasUnread(fd),
+    // Deno's connection server is the resource created right after the stream's.
+    adoptWebSocket: (response) => adopt(parts.core, response, rid + 1),
   };
 }
 
