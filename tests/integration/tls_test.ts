@@ -127,31 +127,33 @@ Deno.test("-k async --certfile closes plain HTTP sent to it, a stalled handshake
   });
 });
 
-Deno.test("-k async without TLS closes a TLS handshake sent to it without a worker error", async () => {
-  await withCerts(async (_dir, { cert }) => {
-    const s = await startServer([ECHO, "-k", "async", "--http", "strict"]);
-    try {
-      await s.waitFor(/Booting worker/);
-      const caCerts = [await Deno.readTextFile(cert)];
-      const failed = await Deno.connectTls({ hostname: "127.0.0.1", port: s.port, caCerts })
-        .then(async (c) => {
-          try {
-            await c.handshake();
-            return false;
-          } catch {
-            return true;
-          } finally {
-            c.close();
-          }
-        }, () => true);
-      assert(failed, "the handshake failed");
-      assertStringIncludes(await (await fetch(`${s.url}/e`)).text(), "/e");
-      assert(!s.lines.some((l) => /\[ERROR\]/.test(l)), s.lines.join("\n"));
-    } finally {
-      await s.stop();
-    }
+for (const engine of ["strict", "deno"]) {
+  Deno.test(`-k async --http ${engine} without TLS closes a TLS handshake sent to it without a worker error`, async () => {
+    await withCerts(async (_dir, { cert }) => {
+      const s = await startServer([ECHO, "-k", "async", "--http", engine]);
+      try {
+        await s.waitFor(/Booting worker/);
+        const caCerts = [await Deno.readTextFile(cert)];
+        const failed = await Deno.connectTls({ hostname: "127.0.0.1", port: s.port, caCerts })
+          .then(async (c) => {
+            try {
+              await c.handshake();
+              return false;
+            } catch {
+              return true;
+            } finally {
+              c.close();
+            }
+          }, () => true);
+        assert(failed, "the handshake failed");
+        assertStringIncludes(await (await fetch(`${s.url}/e`)).text(), "/e");
+        assert(!s.lines.some((l) => /\[ERROR\]/.test(l)), s.lines.join("\n"));
+      } finally {
+        await s.stop();
+      }
+    });
   });
-});
+}
 
 Deno.test("-k async --certfile: a HUP rotates the certificate and keep-alive HTTPS clients lose nothing", async () => {
   await withCerts(async (dir, a) => {
