@@ -58,7 +58,7 @@ function defaultNamed(name: string): unknown {
 
 /** Strict-only settings in use (set to anything but their defaults), with the reason each needs it. */
 export function strictOnlyInUse(s: EngineSettings): { flag: string; why: string }[] {
-  return STRICT_ONLY.filter((o) => s[o.name] !== defaultNamed(o.name));
+  return STRICT_ONLY.filter((o) => (s[o.name] ?? null) !== (defaultNamed(o.name) ?? null));
 }
 
 /** `--certfile` and `--keyfile` go together, and only `-k async` serves TLS. */
