@@ -17,10 +17,18 @@ export interface EngineSettings {
   limit_request_field_size: number;
   /** Optional so callers that only choose an engine need not pass it. */
   request_timeout?: number;
+  /** `--certfile`: HTTPS, served by the strict engine over node:tls (lib/workers/tls/). */
+  certfile?: string | null;
+  keyfile?: string | null;
 }
 
 /** Settings only denocorn's strict engine honours, with what Deno's engine does instead. */
 const STRICT_ONLY = [
+  {
+    name: "certfile",
+    flag: "--certfile",
+    why: "Deno's engine cannot take TLS on a shared socket (docs/architecture.md, TLS)",
+  },
   {
     name: "proxy_protocol",
     flag: "--proxy-protocol",
@@ -50,7 +58,22 @@ function defaultNamed(name: string): unknown {
 
 /** Strict-only settings in use (set to anything but their defaults), with the reason each needs it. */
 export function strictOnlyInUse(s: EngineSettings): { flag: string; why: string }[] {
-  return STRICT_ONLY.filter((o) => s[o.name] !== defaultNamed(o.name));
+  return STRICT_ONLY.filter((o) => (s[o.name] ?? null) !== (defaultNamed(o.name) ?? null));
+}
+
+/** `--certfile` and `--keyfile` go together, and only `-k async` serves TLS. */
+function tlsConflict(s: EngineSettings): string | null {
+  const cert = (s.certfile ?? null) !== null, key = (s.keyfile ?? null) !== null;
+  if (!cert && !key) return null;
+  if (cert !== key) {
+    const [has, lacks] = cert ? ["--certfile", "--keyfile"] : ["--keyfile", "--certfile"];
+    return `Cannot use ${has} without ${lacks}: TLS needs both; add ${lacks} or drop ${has}`;
+  }
+  if (s.worker_class !== "async") {
+    return `Cannot use --certfile/--keyfile with -k ${s.worker_class}: TLS is served by -k ` +
+      "async only; use -k async, or terminate TLS in a proxy";
+  }
+  return null;
 }
 
 function unixBind(s: EngineSettings): string | undefined {
@@ -70,6 +93,8 @@ function unixBind(s: EngineSettings): string | undefined {
  * ```
  */
 export function engineConflict(s: EngineSettings): string | null {
+  const tls = tlsConflict(s);
+  if (tls !== null) return tls;
   if (s.worker_class === "sync" && (s.request_timeout ?? 0) > 0) {
     return "Cannot use --request-timeout with -k sync: a sync worker cannot answer while its " +
       "app runs; use -k async, or rely on --timeout to replace a stuck worker";

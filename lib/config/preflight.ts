@@ -7,6 +7,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { dirname, resolve } from "node:path";
+import { loadCertPair } from "../workers/tls/certs.ts";
 import type { Settings } from "./table.ts";
 import { ConfigError, parseAddress } from "./validators.ts";
 
@@ -110,7 +111,7 @@ function checkNewFile(flag: string, path: string, base: string, socket: boolean)
  * Checks what the server will need from the machine: `--chdir` and `--worker-tmp-dir` are
  * directories, the directories of `--pid` and `--ctl-socket` take new files (and nothing but a
  * stale socket sits at the socket's path), the log files can be opened, every `--bind` host
- * resolves. Relative paths are taken from `--chdir` (or `cwd`), as the server will. Throws
+ * resolves, the TLS certificate and key load and match. Relative paths are taken from `--chdir` (or `cwd`), as the server will. Throws
  * ConfigError.
  */
 export async function preflight(settings: Settings, cwd: string): Promise<void> {
@@ -123,6 +124,13 @@ export async function preflight(settings: Settings, cwd: string): Promise<void> 
   if (settings.ctl_socket !== null) checkNewFile("--ctl-socket", settings.ctl_socket, base, true);
   checkLogFile("--error-logfile", settings.errorlog, base);
   if (settings.accesslog !== null) checkLogFile("--access-logfile", settings.accesslog, base);
+  if (settings.certfile !== null && settings.keyfile !== null) {
+    try {
+      loadCertPair(settings.certfile, settings.keyfile, base);
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+  }
   for (const bind of settings.bind) {
     const addr = parseAddress(bind);
     if (addr.kind === "tcp") await resolveBindHost(bind, addr.host);

@@ -14,6 +14,7 @@ export const SECTIONS = [
   "Server socket",
   "Worker processes",
   "Security",
+  "SSL",
   "Logging",
   "Process naming",
   "Server mechanics",

@@ -253,6 +253,24 @@ export const SETTINGS = [
     help: "The maximum size of one request header field in bytes.",
   },
   {
+    name: "certfile",
+    section: "SSL",
+    flags: ["--certfile"],
+    type: "nullable string",
+    meta: "FILE",
+    help: "Serve HTTPS with this PEM certificate (chain) on every bind; needs `--keyfile` and " +
+      "`-k async` (HTTP/1.1 over TLS, see docs/deploy.md). Read at each worker's boot: HUP " +
+      "rotates it.",
+  },
+  {
+    name: "keyfile",
+    section: "SSL",
+    flags: ["--keyfile"],
+    type: "nullable string",
+    meta: "FILE",
+    help: "The PEM private key of `--certfile` (unencrypted).",
+  },
+  {
     name: "reload",
     section: "Debugging",
     flags: ["--reload"],

@@ -15,6 +15,7 @@ import { acceptOrExhausted, FD_BACKOFF_MS } from "./fd_limit.ts";
 import type { Acceptor, AsyncEngine, SweepState, Tracked } from "./async_engine.ts";
 import { lateness, type ShedAfter, shedAfter, shedVictim } from "./shed.ts";
 import { strictEngine } from "./strict/engine.ts";
+import { tlsEngine, tlsWanted } from "./tls/engine.ts";
 import { timeoutsOf } from "./timeouts.ts";
 
 /** Longest wait in poll: the loop looks at `alive` at least this often. */
@@ -35,7 +36,8 @@ function sleep(ms: number): Promise<void> {
 /** Runs the async loop until the worker is told to stop, then drains its connections. */
 export async function runAsyncWorker(w: WorkerBase): Promise<void> {
   const found = denoEngineFor(w);
-  const engine = found === null ? strictEngine(w) : denoEngine(w, found);
+  const strict = tlsWanted(w) ? tlsEngine(w) : strictEngine(w);
+  const engine = found === null ? strict : denoEngine(w, found);
   await new AsyncLoop(w, engine).run();
   log.info(`Worker exiting (pid: ${Deno.pid})`);
 }

@@ -75,6 +75,7 @@ export function requestOrigin(
   proxied: ProxyPreamble["client"],
   policy: ClientPolicy,
   fallbackHost: string,
+  connScheme: "http" | "https" = "http",
 ): Origin {
   let remoteAddr: Deno.Addr = proxied === null
     ? peer
@@ -87,5 +88,5 @@ export function requestOrigin(
     if (fc.address !== null) remoteAddr = { transport: "tcp", hostname: fc.address, port: 0 };
   }
   const path = head.path === "*" ? "/" : head.path;
-  return { url: `${scheme ?? "http"}://${head.host ?? fallbackHost}${path}`, remoteAddr };
+  return { url: `${scheme ?? connScheme}://${head.host ?? fallbackHost}${path}`, remoteAddr };
 }

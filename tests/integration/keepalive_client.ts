@@ -44,7 +44,7 @@ async function readResponse(
 async function client(
   port: number,
   path: string,
-  opts: { count: number; until?: () => boolean },
+  opts: KeepAliveOptions,
   r: KeepAliveResult,
 ) {
   const request = enc.encode(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
@@ -53,7 +53,7 @@ async function client(
   for (let i = 0; i < opts.count && !(opts.until?.() ?? false); i++) {
     try {
       if (conn === null) {
-        conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        conn = await (opts.connect?.() ?? Deno.connect({ hostname: "127.0.0.1", port }));
         r.connections++;
         pending.buf = "";
       }
@@ -85,6 +85,8 @@ export interface KeepAliveOptions {
   count: number;
   path?: string;
   until?: () => boolean;
+  /** Opens a connection (default: TCP to 127.0.0.1:`port`); e.g. `Deno.connectTls`. */
+  connect?: () => Promise<Deno.Conn>;
 }
 
 /** Starts a keep-alive run; `state` shows its progress, `done` resolves when it ends. */

@@ -67,3 +67,24 @@ Deno.test("chooseEngine() falls back to the strict engine and says why", () => {
   const asked = chooseEngine({ ...BASE, http: "deno" }, ["tcp"], () => "disabled");
   assertEquals(asked.level, "warning", "an explicit --http deno that cannot be honoured warns");
 });
+
+Deno.test("TLS (--certfile/--keyfile): --http auto picks the strict engine; -k sync, --http deno and half a pair are refused", () => {
+  const tls = { ...BASE, certfile: "c.pem", keyfile: "k.pem" };
+  assertEquals(engineConflict(tls), null);
+  assertEquals(engineConflict({ ...tls, http: "strict" }), null);
+  const choice = chooseEngine(tls, ["tcp"], found);
+  assertEquals([choice.engine, choice.message.includes("--certfile needs it")], [null, true]);
+  assertEquals(
+    engineConflict({ ...tls, worker_class: "sync" }),
+    "Cannot use --certfile/--keyfile with -k sync: TLS is served by -k async only; use -k " +
+      "async, or terminate TLS in a proxy",
+  );
+  assertMatch(
+    engineConflict({ ...tls, http: "deno" }) ?? "",
+    /^Cannot use --certfile with --http deno/,
+  );
+  assertEquals(
+    engineConflict({ ...tls, keyfile: null }),
+    "Cannot use --certfile without --keyfile: TLS needs both; add --keyfile or drop --certfile",
+  );
+});

@@ -106,7 +106,14 @@ async function exchange(
 ): Promise<boolean> {
   conn.phase("busy");
   const body = requestBody(ctx, conn, head);
-  const origin = requestOrigin(head, conn.peer, heads.proxied, ctx.policy, conn.localName);
+  const origin = requestOrigin(
+    head,
+    conn.peer,
+    heads.proxied,
+    ctx.policy,
+    conn.localName,
+    conn.scheme,
+  );
   const abort = new AbortController();
   const request = buildRequest(origin.url, head, body, abort.signal);
   if (typeof request === "number") {

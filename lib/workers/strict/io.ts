@@ -60,6 +60,8 @@ export interface Connection {
   readonly peer: Deno.Addr;
   /** `host:port` of the listener, the URL authority for a request without Host. */
   readonly localName: string;
+  /** The URL scheme when no header says otherwise: "https" over TLS (default "http"). */
+  readonly scheme?: "http" | "https";
   /** Tells the adapter what the connection is doing now. */
   phase(p: Phase): void;
   /**
