@@ -136,11 +136,6 @@ export class RequestCycle {
     return engineAllows && ctx.persistent && !this.last && !this.#timedOut && ctx.alive();
   }
 
-  /** True when `--request-timeout` answered for the app (504). */
-  get timedOut(): boolean {
-    return this.#timedOut;
-  }
-
   /**
    * Runs pre_request, then the app. A throw, a rejection or a non-Response becomes a logged 500;
    * a failure `options.bodyStatus` blames on the request body its 4xx. Without hooks, a Response

@@ -44,6 +44,16 @@ for (const name of ASYNC_CLASSES) {
       }
       assertEquals(await (await fetch(`${s.url}/watching`)).text(), "1 1", "its signal aborted");
       assertEquals(await (await fetch(`${s.url}/pid`)).text(), pid, "the same worker serves on");
+      // A client that vanishes mid-request, then its timeout passes: nothing breaks.
+      const gone = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+      await gone.write(new TextEncoder().encode("GET /watch HTTP/1.1\r\nHost: x\r\n\r\n"));
+      for (let i = 0; i < 50 && (await (await fetch(`${s.url}/watching`)).text()) !== "2 1"; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      gone.close();
+      await new Promise((r) => setTimeout(r, 1500)); // past --request-timeout
+      assertEquals(await (await fetch(`${s.url}/watching`)).text(), "2 2");
+      assertEquals(await (await fetch(`${s.url}/pid`)).text(), pid, "no worker exit");
     } finally {
       await s.stop();
     }

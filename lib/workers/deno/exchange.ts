@@ -41,7 +41,8 @@ interface Pending {
 export function connectionHandler(ctx: DenoContext, conn: EngineConnection): EngineHandler {
   const trusted = ctx.policy.forwarded.has(conn.peer.hostname);
   return (request, engineInfo) => {
-    const problem = authorityProblem(request.url, request.headers.get("host"));
+    const url = request.url; // built by Deno on first read: read once, for the Host check and the line
+    const problem = authorityProblem(url, request.headers.get("host"));
     if (problem !== null) return refused(conn, engineInfo.completed, problem);
     const ex = conn.begin();
     const info = new ClientInfo(
@@ -53,7 +54,7 @@ export function connectionHandler(ctx: DenoContext, conn: EngineConnection): Eng
     const req = adaptRequest(request, ex, ctx, trusted);
     // Deno keeps the head of a request whose headers were read before the exchange ended.
     if (ctx.accessLog || ctx.observer !== null) void req.headers;
-    const line = ctx.accessLog || ctx.board !== null ? requestLine(req) : null;
+    const line = ctx.accessLog || ctx.board !== null ? requestLine(request.method, url) : null;
     const cycle = new RequestCycle(ctx, line, conn.peer);
     const p: Pending = { ctx, conn, ex, request: req, info, cycle, streamed: 0 };
     const done = (res: Response) => finish(p, res);
@@ -199,10 +200,9 @@ function finish(p: Pending, res: Response): Response {
 }
 
 /** The request line as the access log gives it (Deno's engine does not tell the HTTP version). */
-function requestLine(request: Request): RequestLine {
-  const url = request.url;
+function requestLine(method: string, url: string): RequestLine {
   const slash = url.indexOf("/", url.indexOf("//") + 2);
-  return { method: request.method, target: slash < 0 ? "/" : url.slice(slash), version: "1.1" };
+  return { method, target: slash < 0 ? "/" : url.slice(slash), version: "1.1" };
 }
 
 /** Runs once the response is sent (or the connection is gone): hooks, statsd, access log. */

@@ -5,14 +5,12 @@
  * node:tls stream, and the strict exchange speaks HTTP/1.1 (docs/architecture.md, "TLS").
  */
 
-import net from "node:net";
 import tls from "node:tls";
 import { log } from "../../log.ts";
 import type { AsyncEngine } from "../async_engine.ts";
 import type { WorkerBase } from "../base.ts";
-import { exchangeContext, listenerNames, peerAddr } from "../strict/context.ts";
-import { serveConnection } from "../strict/exchange.ts";
-import { SocketConnection, type SocketOptions } from "../strict/socket_io.ts";
+import { strictEngine } from "../strict/engine.ts";
+import { SocketConnection } from "../strict/socket_io.ts";
 import { loadCertPair, secureContextOf } from "./certs.ts";
 
 /** A strict-engine connection whose requests' URLs are `https:` unless a trusted header says. */
@@ -32,17 +30,9 @@ export function tlsWanted(w: WorkerBase): boolean {
 export function tlsEngine(w: WorkerBase): AsyncEngine {
   const pair = loadCertPair(w.settings.certfile!, w.settings.keyfile!, ".");
   const secureContext = secureContextOf(pair);
-  const ctx = exchangeContext(w, { className: "-k async", persistent: true });
-  const nameOf = listenerNames(w.boot.fds);
-  const opts: SocketOptions = { writeTimeout: ctx.timeouts.write, now: ctx.now };
-  return {
-    serve(accepted, listener) {
-      const raw = new net.Socket({
-        fd: accepted.fd,
-        readable: true,
-        writable: true,
-        allowHalfOpen: true,
-      });
+  return strictEngine(w, {
+    Connection: TlsConnection,
+    wrap(raw) {
       // A failed handshake (plain HTTP, a reset) surfaces on the TLS socket; the raw one's own
       // error must not be unhandled.
       raw.on("error", () => {});
@@ -52,10 +42,7 @@ export function tlsEngine(w: WorkerBase): AsyncEngine {
         ALPNProtocols: ["http/1.1"],
       });
       sock.on("error", (e: Error) => log.debug(`TLS connection failed: ${e.message}`));
-      const peer = peerAddr(accepted.remote);
-      const c = new TlsConnection(sock, peer, nameOf(listener), opts, accepted.fd);
-      serveConnection(ctx, c).catch((e) => log.error("Error serving connection", e));
-      return c;
+      return sock;
     },
-  };
+  });
 }
