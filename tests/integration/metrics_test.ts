@@ -154,6 +154,11 @@ async function countsMatch(flags: readonly string[]): Promise<void> {
     // oneShotClient sends (i % 5) body bytes: 0+1+2+3+4 per 5 requests, 80 requests.
     assertEquals(m.get("denocorn_http_request_body_bytes_total"), 2 * 8 * 10);
     assert((m.get("denocorn_http_response_body_bytes_total") ?? 0) > 0);
+    // A worker recycled at --max-requests may still be draining beside its replacement: wait for it.
+    for (let i = 0; i < 100 && m.get("denocorn_workers") !== 2; i++) {
+      await sleep(50);
+      m = await scrape(mport);
+    }
     assertEquals(m.get("denocorn_workers"), 2);
     // Labelled by slot, reused by replacements: never more series than workers.
     const rss = [...m.keys()].filter((k) => k.startsWith("denocorn_worker_resident_memory_bytes"));
