@@ -17,18 +17,13 @@ export interface EngineSettings {
   limit_request_field_size: number;
   /** Optional so callers that only choose an engine need not pass it. */
   request_timeout?: number;
-  /** `--certfile`: HTTPS, served by the strict engine over node:tls (lib/workers/tls/). */
+  /** `--certfile`: HTTPS (lib/workers/deno/tls.ts, or node:tls on the strict engine). */
   certfile?: string | null;
   keyfile?: string | null;
 }
 
 /** Settings only denocorn's strict engine honours, with what Deno's engine does instead. */
 const STRICT_ONLY = [
-  {
-    name: "certfile",
-    flag: "--certfile",
-    why: "Deno's engine cannot take TLS on a shared socket (docs/architecture.md, TLS)",
-  },
   {
     name: "proxy_protocol",
     flag: "--proxy-protocol",

@@ -70,10 +70,20 @@ export function localAddr(fd: number): SockAddr {
  * show); null when it has none (not connected, or `fd` is closed).
  */
 export function peerKey(fd: number): string | null {
+  return peerBytes(fd)?.join(",") ?? null;
+}
+
+/** The address of the peer a connected socket `fd` talks to; null when it has none. */
+export function peerAddr(fd: number): SockAddr | null {
+  const raw = peerBytes(fd);
+  return raw === null ? null : decodeSockAddr(raw, raw.length);
+}
+
+function peerBytes(fd: number): Uint8Array | null {
   const buf = new Uint8Array(SOCKADDR_STORAGE);
   const len = intArg(SOCKADDR_STORAGE);
   if (libc().getpeername(fd, buf, len) < 0) return null;
-  return buf.subarray(0, new DataView(len.buffer).getInt32(0, true)).join(",");
+  return buf.subarray(0, new DataView(len.buffer).getInt32(0, true));
 }
 
 /** True when `fd` is an open socket in listening state. */

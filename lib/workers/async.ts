@@ -36,8 +36,11 @@ function sleep(ms: number): Promise<void> {
 /** Runs the async loop until the worker is told to stop, then drains its connections. */
 export async function runAsyncWorker(w: WorkerBase): Promise<void> {
   const found = denoEngineFor(w);
-  const strict = tlsWanted(w) ? tlsEngine(w) : strictEngine(w);
-  const engine = found === null ? strict : denoEngine(w, found);
+  const engine = found !== null
+    ? denoEngine(w, found)
+    : tlsWanted(w)
+    ? tlsEngine(w)
+    : strictEngine(w);
   await new AsyncLoop(w, engine).run();
   log.info(`Worker exiting (pid: ${Deno.pid})`);
 }

@@ -11,6 +11,8 @@ import { sleep } from "./load.ts";
 
 const APP = "tests/integration/apps/engine_app.ts:app";
 const ECHO = "tests/integration/apps/url_echo.ts:app";
+/** Access lines on stdout, the HTTP version twice: in the request line and as `%(H)s`. */
+const LOG = ["--access-logfile", "-", "--access-logformat", 'ACCESS "%(r)s" %(s)s %(H)s'];
 
 /** Makes a throwaway self-signed certificate for localhost/127.0.0.1 in `dir`, as NAME.{crt,key}. */
 async function makeCert(dir: string, name: string): Promise<{ cert: string; key: string }> {
@@ -64,68 +66,117 @@ async function curl(args: string[]): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
-Deno.test("-k async --certfile serves HTTPS to curl (--http1.1, --http2 by ALPN) and to fetch, with https URLs", async () => {
-  await withCerts(async (_dir, { cert, key }) => {
-    const s = await startServer([ECHO, "-k", "async", "--certfile", cert, "--keyfile", key]);
-    try {
-      const base = `https://localhost:${s.port}`;
-      const h1 = await curl(["--http1.1", "--cacert", cert, "-w", " %{http_version}", `${base}/a`]);
-      assertEquals(h1, `GET ${base}/a null 1.1`);
-      // curl offers h2 and http/1.1 by ALPN; the server picks HTTP/1.1 (see docs/architecture.md).
-      const h2 = await curl(["--http2", "--cacert", cert, "-w", " %{http_version}", `${base}/b`]);
-      assertEquals(h2, `GET ${base}/b null 1.1`);
-      const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(cert)] });
-      try {
-        const res = await fetch(`${base}/c`, { client, method: "POST", body: "x" });
-        assertEquals(await res.text(), `POST ${base}/c text/plain;charset=UTF-8`);
-      } finally {
-        client.close();
-      }
-    } finally {
-      await s.stop();
-    }
-  });
-});
+/** The ways `-k async` serves HTTPS, with the HTTP version curl `--http2` gets and the log line. */
+const MODES = [
+  {
+    name: "Deno's engine (TLS listener grafted)",
+    args: [] as string[],
+    env: {} as Record<string, string>,
+    h2: "2",
+    line: /Accepting connections through Deno's TLS listener .*HTTP\/1\.1 and HTTP\/2 by ALPN/,
+  },
+  {
+    name: "--http strict (node:tls)",
+    args: ["--http", "strict"],
+    env: {},
+    h2: "1.1",
+    line: /Using denocorn's strict HTTP engine for async workers \(--http strict\)/,
+  },
+  {
+    name: "Deno's engine without the graft (node:tls fallback)",
+    args: [],
+    env: { DENOCORN_DENO_GRAFT: "0" },
+    h2: "1.1",
+    line: /Serving HTTPS with node:tls on denocorn's strict engine, HTTP\/1\.1 only \(no graft: /,
+  },
+];
 
-Deno.test("-k async --certfile closes plain HTTP sent to it, a stalled handshake by --header-timeout, and its worker serves on", async () => {
-  await withCerts(async (_dir, { cert, key }) => {
-    const s = await startServer([
-      ECHO,
-      "-k",
-      "async",
-      "--certfile",
-      cert,
-      "--keyfile",
-      key,
-      "--header-timeout",
-      "1",
-    ]);
-    try {
-      await s.waitFor(/Booting worker/);
-      const pid = s.workerPids()[0]!;
-      // Plain HTTP: the TLS layer refuses it and the connection ends.
-      const plain = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
-      await plain.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-      const buf = new Uint8Array(4096);
-      while ((await plain.read(buf).catch(() => null)) !== null) { /* until closed */ }
-      plain.close();
-      // A TLS ClientHello's first bytes, then nothing: cut by --header-timeout.
-      const stalled = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
-      await stalled.write(new Uint8Array([0x16, 0x03, 0x01, 0x00, 0xc8, 0x01]));
-      const t0 = performance.now();
-      while ((await stalled.read(buf).catch(() => null)) !== null) { /* until closed */ }
-      stalled.close();
-      assert(performance.now() - t0 < 20_000, "the stalled handshake was cut");
-      assert(alive(pid), "the worker is alive");
-      const ok = await curl(["--cacert", cert, `https://localhost:${s.port}/d`]);
-      assertStringIncludes(ok, `https://localhost:${s.port}/d`);
-      assertEquals(s.workerPids(), [pid], "no worker was replaced");
-      assert(!s.lines.some((l) => /\[ERROR\]/.test(l)), s.lines.join("\n"));
-    } finally {
-      await s.stop();
-    }
+for (const mode of MODES) {
+  Deno.test(`-k async --certfile, ${mode.name}: curl --http1.1 and --http2, fetch, https URLs, access log`, async () => {
+    await withCerts(async (_dir, { cert, key }) => {
+      const s = await startServer(
+        [ECHO, "-k", "async", "--certfile", cert, "--keyfile", key, ...mode.args, ...LOG],
+        { env: mode.env },
+      );
+      try {
+        await s.waitFor(mode.line);
+        const base = `https://localhost:${s.port}`;
+        const h1 = await curl([
+          "--http1.1",
+          "--cacert",
+          cert,
+          "-w",
+          " %{http_version}",
+          `${base}/a`,
+        ]);
+        assertEquals(h1, `GET ${base}/a null 1.1`);
+        // curl offers h2 and http/1.1 by ALPN: Deno's TLS listener takes h2, node:tls HTTP/1.1.
+        const h2 = await curl(["--http2", "--cacert", cert, "-w", " %{http_version}", `${base}/b`]);
+        assertEquals(h2, `GET ${base}/b null ${mode.h2}`);
+        const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(cert)] });
+        try {
+          const res = await fetch(`${base}/c`, { client, method: "POST", body: "x" });
+          assertEquals(await res.text(), `POST ${base}/c text/plain;charset=UTF-8`);
+        } finally {
+          client.close();
+        }
+        const h = mode.h2 === "2" ? "2.0" : "1.1";
+        await s.waitFor(/^ACCESS "POST \/c /);
+        const access = s.lines.filter((l) => l.startsWith("ACCESS "));
+        assertEquals(access, [
+          `ACCESS "GET /a HTTP/1.1" 200 HTTP/1.1`,
+          `ACCESS "GET /b HTTP/${h}" 200 HTTP/${h}`,
+          `ACCESS "POST /c HTTP/${h}" 200 HTTP/${h}`,
+        ]);
+      } finally {
+        await s.stop();
+      }
+    });
   });
-});
+}
+
+for (const mode of MODES.slice(0, 2)) {
+  Deno.test(`-k async --certfile, ${mode.name}: closes plain HTTP sent to it, a stalled handshake by --header-timeout, and its worker serves on`, async () => {
+    await withCerts(async (_dir, { cert, key }) => {
+      const s = await startServer([
+        ECHO,
+        "-k",
+        "async",
+        "--certfile",
+        cert,
+        "--keyfile",
+        key,
+        "--header-timeout",
+        "1",
+        ...mode.args,
+      ]);
+      try {
+        await s.waitFor(/Booting worker/);
+        const pid = s.workerPids()[0]!;
+        // Plain HTTP: the TLS layer refuses it and the connection ends.
+        const plain = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+        await plain.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        const buf = new Uint8Array(4096);
+        while ((await plain.read(buf).catch(() => null)) !== null) { /* until closed */ }
+        plain.close();
+        // A TLS ClientHello's first bytes, then nothing: cut by --header-timeout.
+        const stalled = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+        await stalled.write(new Uint8Array([0x16, 0x03, 0x01, 0x00, 0xc8, 0x01]));
+        const t0 = performance.now();
+        while ((await stalled.read(buf).catch(() => null)) !== null) { /* until closed */ }
+        stalled.close();
+        assert(performance.now() - t0 < 20_000, "the stalled handshake was cut");
+        assert(alive(pid), "the worker is alive");
+        const ok = await curl(["--cacert", cert, `https://localhost:${s.port}/d`]);
+        assertStringIncludes(ok, `https://localhost:${s.port}/d`);
+        assertEquals(s.workerPids(), [pid], "no worker was replaced");
+        assert(!s.lines.some((l) => /\[ERROR\]/.test(l)), s.lines.join("\n"));
+      } finally {
+        await s.stop();
+      }
+    });
+  });
+}
 
 for (const engine of ["strict", "deno"]) {
   Deno.test(`-k async --http ${engine} without TLS closes a TLS handshake sent to it without a worker error`, async () => {
@@ -234,10 +285,6 @@ Deno.test("TLS bad input stops the server at start with one line naming the file
       ],
       [["--certfile", a.cert], /Cannot use --certfile without --keyfile/],
       [["-k", "sync", "--certfile", a.cert, "--keyfile", a.key], /with -k sync: .*use -k async/],
-      [
-        ["--http", "deno", "--certfile", a.cert, "--keyfile", a.key],
-        /Cannot use --certfile with --http deno/,
-      ],
     ];
     for (const [args, re] of cases) {
       const r = await runCli([ECHO, "-b", "127.0.0.1:0", "-k", "async", ...args]);

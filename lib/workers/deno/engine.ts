@@ -6,7 +6,7 @@
 
 import { log } from "../../log.ts";
 import * as sys from "../../sys/mod.ts";
-import type { Acceptor, AsyncEngine, Tracked } from "../async_engine.ts";
+import type { Acceptor, AsyncEngine } from "../async_engine.ts";
 import type { WorkerBase } from "../base.ts";
 import { clientPolicy } from "../client.ts";
 import { chooseEngine } from "../engines.ts";
@@ -14,10 +14,17 @@ import { internalError } from "../answers.ts";
 import { requestContext } from "../request.ts";
 import { exhausted } from "../fd_limit.ts";
 import { timeoutsOf } from "../timeouts.ts";
-import { EngineConnection } from "./conn.ts";
+import { connectionOf, type EngineConnection } from "./conn.ts";
 import { connectionHandler, type DenoContext } from "./exchange.ts";
-import { GRAFT_ENV, graftListener } from "./graft.ts";
-import { type DenoEngine, detectDenoEngine, type ServeFdOptions } from "./internals.ts";
+import { fdOfPeer, GRAFT_ENV, graftListener, type ListenerOpener } from "./graft.ts";
+import { handshaken, tlsOpener } from "./tls.ts";
+import { tlsEngine, tlsWanted } from "../tls/engine.ts";
+import {
+  type DenoEngine,
+  detectDenoEngine,
+  type EngineServer,
+  type ServeFdOptions,
+} from "./internals.ts";
 
 /** Set to 0 to turn detection off: async workers then always run denocorn's strict engine. */
 export const ENGINE_ENV = "DENOCORN_DENO_ENGINE";
@@ -53,25 +60,38 @@ function tcpAddr(fd: number): Deno.NetAddr {
 }
 
 /**
- * Deno listeners grafted on `fds` (all of them), or why not (then none is left open). The first
- * worker logs which accept path runs, the others at debug level.
+ * Deno listeners (made by `open`: TCP, or TLS for HTTPS) grafted on `fds` (all of them), or why
+ * not (then none is left open). The first worker logs which accept path runs, the others at debug
+ * level.
  */
-function grafts(w: WorkerBase, fds: readonly number[]): Deno.TcpListener[] | null {
-  const done: Deno.TcpListener[] = [];
+function grafts<L extends Deno.Listener>(
+  w: WorkerBase,
+  fds: readonly number[],
+  open: ListenerOpener<L> | undefined,
+): L[] | null {
+  const done: L[] = [];
   let why: string | null = Deno.env.get(GRAFT_ENV) === "0" ? `disabled by ${GRAFT_ENV}=0` : null;
   for (const fd of fds) {
     if (why !== null) break;
-    const l = graftListener(fd);
+    const l = graftListener<L>(fd, open);
     if (typeof l === "string") why = l;
     else done.push(l);
   }
   const level = w.boot.age === 1 ? "info" : "debug";
+  const tls = open === undefined ? "" : "TLS ";
   if (why === null) {
-    log[level]("Accepting connections through Deno's listener (grafted on the shared socket)");
+    log[level](
+      `Accepting connections through Deno's ${tls}listener (grafted on the shared socket)` +
+        (tls === "" ? "" : ": HTTPS with HTTP/1.1 and HTTP/2 by ALPN"),
+    );
     return done;
   }
   for (const l of done) l.close();
-  log[level](`Accepting connections with poll + accept4 (no graft: ${why})`);
+  log[level](
+    tls === ""
+      ? `Accepting connections with poll + accept4 (no graft: ${why})`
+      : `Serving HTTPS with node:tls on denocorn's strict engine, HTTP/1.1 only (no graft: ${why})`,
+  );
   return null;
 }
 
@@ -93,45 +113,78 @@ function acceptFailed(e: unknown): "exhausted" | null {
   return null;
 }
 
-/** Deno's engine (as detected) for async worker `w`. */
+/**
+ * Deno's engine (as detected) for async worker `w`. With `--certfile` it serves HTTPS through Deno
+ * TLS listeners grafted on the shared socket; when they cannot be grafted, HTTPS is served by
+ * node:tls on the strict engine (lib/workers/tls/) instead.
+ */
 export function denoEngine(w: WorkerBase, engine: DenoEngine): AsyncEngine {
   const ctx = context(w, engine);
+  const open = tlsWanted(w) ? tlsOpener(w) : undefined;
+  let fallback: AsyncEngine | null = null;
   const locals = new Map(w.boot.fds.map((fd) => [fd, tcpAddr(fd)]));
   const onError = (e: unknown) => {
     log.error("Error sending response", e);
     return internalError();
   };
-  const start = (
-    peer: { hostname: string; port: number },
+  /** Serves `conn` with `serve`; null when Deno's engine refused it (logged). */
+  const launch = (
+    conn: EngineConnection,
     listener: number,
-    serve: (options: ServeFdOptions) => ReturnType<DenoEngine["serveFd"]>,
-  ): Tracked | null => {
-    const { hostname, port } = peer;
-    const conn = new EngineConnection({ transport: "tcp", hostname, port }, ctx.timeouts);
+    serve: (options: ServeFdOptions) => EngineServer,
+  ): EngineServer | null => {
     try {
-      conn.run(serve({
+      return serve({
         localAddr: locals.get(listener)!,
         signal: conn.abort.signal,
         handler: connectionHandler(ctx, conn),
         onError,
-      }));
+      });
     } catch (e) {
       log.error("Cannot serve connection", e);
       return null;
     }
+  };
+  const start = (
+    peer: { hostname: string; port: number },
+    listener: number,
+    serve: (options: ServeFdOptions) => EngineServer,
+  ): EngineConnection | null => {
+    const conn = connectionOf(peer, ctx.timeouts);
+    const server = launch(conn, listener, serve);
+    if (server === null) return null;
+    conn.run(server);
     return conn;
   };
-  const acceptor = (l: Deno.TcpListener, listener: number): Acceptor => {
+  /**
+   * A TLS connection is served once its handshake is done (tracked meanwhile, so deadlines, the
+   * stop and shedding reach it): its ALPN tells the HTTP version the access log reports.
+   */
+  const startTls = (tls: Deno.TlsConn, listener: number): EngineConnection => {
+    const conn = connectionOf(tls.remoteAddr, ctx.timeouts);
+    const peer = tls.remoteAddr, port = locals.get(listener)!.port;
+    const locate = () => fdOfPeer(peer, port);
+    conn.run(
+      handshaken(tls, conn.abort.signal, locate).then((alpn) => {
+        if (alpn === null) return null;
+        if (alpn === "h2") conn.version = "2.0";
+        return launch(conn, listener, (o) => engine.serveConn(tls, { ...o, locate }));
+      }),
+    );
+    return conn;
+  };
+  const acceptor = (l: Deno.TcpListener | Deno.TlsListener, listener: number): Acceptor => {
     let closed = false;
     return {
       async accept() {
-        let c: Deno.TcpConn;
+        let c: Deno.TcpConn | Deno.TlsConn;
         try {
           c = await l.accept();
         } catch (e) {
           if (closed || e instanceof Deno.errors.BadResource) return "closed";
           return acceptFailed(e);
         }
+        if ("handshake" in c) return startTls(c, listener);
         return start(c.remoteAddr, listener, (o) => engine.serveConn(c, o));
       },
       close() {
@@ -147,6 +200,7 @@ export function denoEngine(w: WorkerBase, engine: DenoEngine): AsyncEngine {
   };
   return {
     serve(accepted, listener) {
+      if (fallback !== null) return fallback.serve(accepted, listener);
       if (accepted.remote.transport !== "tcp") {
         sys.close(accepted.fd);
         return null;
@@ -154,7 +208,8 @@ export function denoEngine(w: WorkerBase, engine: DenoEngine): AsyncEngine {
       return start(accepted.remote, listener, (o) => engine.serveFd(accepted.fd, o));
     },
     acceptors(fds) {
-      const ls = grafts(w, fds);
+      const ls = grafts(w, fds, open);
+      if (ls === null && open !== undefined) fallback = tlsEngine(w);
       return ls === null ? null : ls.map((l, i) => acceptor(l, fds[i]!));
     },
   };

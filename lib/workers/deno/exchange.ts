@@ -52,9 +52,12 @@ export function connectionHandler(ctx: DenoContext, conn: EngineConnection): Eng
       engineInfo.completed,
     );
     const req = adaptRequest(request, ex, ctx, trusted);
-    // Deno keeps the head of a request whose headers were read before the exchange ended.
-    if (ctx.accessLog || ctx.observer !== null) void req.headers;
-    const line = ctx.accessLog || ctx.board !== null ? requestLine(request.method, url) : null;
+    // Deno closes its request once the response went out (on HTTP/2 at once): what reads the
+    // headers after that (access log, post_request, metrics) needs them copied now.
+    if (ctx.accessLog || ctx.observer !== null || ctx.metrics) req.headers.getSetCookie();
+    const line = ctx.accessLog || ctx.board !== null
+      ? requestLine(request.method, url, conn.version)
+      : null;
     const cycle = new RequestCycle(ctx, line, conn.peer);
     const p: Pending = { ctx, conn, ex, request: req, info, cycle, streamed: 0 };
     const done = (res: Response) => finish(p, res);
@@ -199,10 +202,13 @@ function finish(p: Pending, res: Response): Response {
   return out;
 }
 
-/** The request line as the access log gives it (Deno's engine does not tell the HTTP version). */
-function requestLine(method: string, url: string): RequestLine {
+/**
+ * The request line as the access log gives it. Deno's engine does not tell the HTTP version: it is
+ * 2.0 where TLS chose h2, else 1.1 (also for h2c with prior knowledge on plain TCP).
+ */
+function requestLine(method: string, url: string, version: "1.1" | "2.0"): RequestLine {
   const slash = url.indexOf("/", url.indexOf("//") + 2);
-  return { method, target: slash < 0 ? "/" : url.slice(slash), version: "1.1" };
+  return { method, target: slash < 0 ? "/" : url.slice(slash), version };
 }
 
 /** Runs once the response is sent (or the connection is gone): hooks, statsd, access log. */

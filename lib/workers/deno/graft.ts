@@ -61,6 +61,39 @@ function fdOfPort(port: number, exclude: readonly number[]): number {
   return -1;
 }
 
+/** Accepted TCP sockets by "peer host:port>local port", as last read from /proc/self/fd. */
+const peerFds = new Map<string, number>();
+
+/** The key of accepted TCP socket `fd` in {@link peerFds}, null when it is none (or closed). */
+function peerFdKey(fd: number): string | null {
+  try {
+    const p = sys.peerAddr(fd);
+    if (p === null || p.transport !== "tcp") return null;
+    const l = sys.localAddr(fd);
+    return l.transport === "tcp" ? `${p.hostname}:${p.port}>${l.port}` : null;
+  } catch {
+    return null; // no socket
+  }
+}
+
+/**
+ * The fd of the accepted TCP socket whose peer is `peer` and whose local port is `localPort`, -1
+ * when there is none: for a connection whose fd Deno does not tell (a TLS one). A miss reads every
+ * fd of the process once and remembers them all, so cutting many stalled handshakes in one sweep
+ * costs one scan, and a hit is checked (two syscalls) before it is trusted.
+ */
+export function fdOfPeer(peer: Deno.NetAddr, localPort: number): number {
+  const key = `${peer.hostname}:${peer.port}>${localPort}`;
+  const hit = peerFds.get(key);
+  if (hit !== undefined && peerFdKey(hit) === key) return hit;
+  peerFds.clear();
+  for (const fd of fds()) {
+    const k = peerFdKey(fd);
+    if (k !== null) peerFds.set(k, fd);
+  }
+  return peerFds.get(key) ?? -1;
+}
+
 /** The epoll entry that watches fd number `fd`, null when none does. */
 function epollEntry(fd: number): EpollEntry | null {
   const re = new RegExp(
@@ -101,23 +134,34 @@ function closeQuietly(l: Deno.Listener): void {
   } catch { /* closed */ }
 }
 
+/** A Deno listener on 127.0.0.1:0: plain TCP by default, TLS for HTTPS (lib/workers/deno/tls.ts). */
+export type ListenerOpener<L extends Deno.Listener> = () => L;
+
+const tcpOpener: ListenerOpener<Deno.TcpListener> = () =>
+  Deno.listen({ hostname: "127.0.0.1", port: 0 });
+
 /**
- * A Deno listener that accepts from the shared listening socket `shared`, or why there is none
- * (then nothing was changed: the ephemeral listener is closed again, `shared` untouched).
+ * A Deno listener (made by `open` on 127.0.0.1:0, plain TCP by default) that accepts from the
+ * shared listening socket `shared`, or why there is none (then nothing was changed: the ephemeral
+ * listener is closed again, `shared` untouched). A TLS listener grafted so handshakes each
+ * connection it accepts with Deno's own TLS.
  */
-export function graftListener(shared: number): Deno.TcpListener | string {
+export function graftListener<L extends Deno.Listener = Deno.TcpListener>(
+  shared: number,
+  open: ListenerOpener<L> = tcpOpener as unknown as ListenerOpener<L>,
+): L | string {
   if (Deno.build.os !== "linux" || Deno.build.arch !== "x86_64") {
     return `${Deno.build.os}/${Deno.build.arch} (Linux x86_64 only)`;
   }
   const ino = socketIno(shared);
   if (ino < 0 || !sys.isListeningSocket(shared)) return `fd ${shared} is no listening socket`;
-  let listener: Deno.TcpListener;
+  let listener: L;
   try {
-    listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    listener = open();
   } catch (e) {
     return `cannot listen on 127.0.0.1:0 (${(e as Error).message})`;
   }
-  const fd = fdOfPort(listener.addr.port, [shared]);
+  const fd = fdOfPort((listener.addr as Deno.NetAddr).port, [shared]);
   const entry = fd < 0 ? null : epollEntry(fd);
   if (entry === null) {
     closeQuietly(listener);

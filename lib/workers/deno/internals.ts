@@ -26,6 +26,11 @@ export interface ServeFdOptions {
   handler: EngineHandler;
   /** Called when the handler's result cannot be sent (not a Response, a used body, ...). */
   onError: (error: unknown) => Response;
+  /**
+   * Finds the socket's fd (-1: gone) for a connection that does not tell it (a TLS one); called
+   * only to force a close. Without it, or for TLS, {@link EngineServer.unread} says false.
+   */
+  locate?: () => number;
 }
 
 /** One connection served by Deno's engine. */
@@ -66,8 +71,11 @@ export interface DenoEngine {
    * throws.
    */
   serveFd(fd: number, options: ServeFdOptions): EngineServer;
-  /** Serves a connection Deno's own listener accepted (lib/workers/deno/graft.ts), as serveFd. */
-  serveConn(conn: Deno.TcpConn, options: ServeFdOptions): EngineServer;
+  /**
+   * Serves a connection Deno's own listener accepted (lib/workers/deno/graft.ts), as serveFd: a
+   * TCP one, or a TLS one (HTTP/2 when its ALPN chose h2).
+   */
+  serveConn(conn: Deno.TcpConn | Deno.TlsConn, options: ServeFdOptions): EngineServer;
   /**
    * What a Response's body is, read without touching `response.body` (which would turn an
    * in-memory body into a stream): none, in memory up to `large` bytes ("small") or more, a
@@ -185,21 +193,17 @@ function makeEngine(parts: Parts, bodies: Bodies): DenoEngine {
     ...bodies,
     serveFd: (fd, options) => serveRid(parts, takeStream(parts, fd), fd, options),
     serveConn(conn, options) {
-      const own = conn as unknown as Record<symbol, number>;
+      const own = conn as unknown as Record<symbol, number | undefined>;
       const fdKey = ownSymbol(conn, "Deno.internal.fd");
-      return serveRid(
-        parts,
-        own[parts.core.internalRidSymbol]!,
-        fdKey === null ? -1 : own[fdKey]!,
-        options,
-      );
+      const fd = fdKey === null ? undefined : own[fdKey]; // a TLS connection has none
+      return serveRid(parts, own[parts.core.internalRidSymbol]!, fd ?? -1, options);
     },
   };
 }
 
-/** Serves the TCP stream resource `rid` (socket `fd`, -1 when unknown) with Deno's engine. */
+/** Serves the stream resource `rid` (socket `fd`, -1 when unknown) with Deno's engine. */
 function serveRid(parts: Parts, rid: number, fd: number, options: ServeFdOptions): EngineServer {
-  const peer = fd < 0 ? null : sys.peerKey(fd);
+  let peer = fd < 0 ? null : sys.peerKey(fd);
   const connection = { [parts.core.internalRidSymbol]: rid, localAddr: options.localAddr };
   const { handler, onError, signal } = options;
   // Deno's own abort listener throws (uncaught: the worker dies) once the connection's server
@@ -211,12 +215,19 @@ function serveRid(parts: Parts, rid: number, fd: number, options: ServeFdOptions
   // The fd is the stream's until the connection ends, which Deno's engine tells a moment
   // after it closed the fd: a new connection may have its number by then (another peer).
   const forceClose = () => {
+    if (open && fd < 0 && options.locate !== undefined) {
+      fd = options.locate();
+      peer = fd < 0 ? null : sys.peerKey(fd);
+    }
     if (open && peer !== null && sys.peerKey(fd) === peer) sys.shutdownBoth(fd);
   };
   const abort = () => {
     if (!open) return;
     if (closing) return forceClose(); // the graceful close took the server resource
     quietly(() => inner.abort());
+    // Deno's TLS stream, dropped, still sends its close_notify first, and waits for a client
+    // that does not read: the socket is shut down so that it goes now.
+    if (options.locate !== undefined) forceClose();
   };
   signal.addEventListener("abort", abort, { once: true });
   return {
@@ -226,7 +237,7 @@ function serveRid(parts: Parts, rid: number, fd: number, options: ServeFdOptions
     ),
     forceClose,
     shutdown: () => (closing = true, server.shutdown().catch(() => {})),
-    unread: () => open && sys.hasUnread(fd),
+    unread: () => open && fd >= 0 && sys.hasUnread(fd),
     // Deno's connection server is the resource created right after the stream's.
     adoptWebSocket: (response) => adopt(parts.core, response, rid + 1),
   };

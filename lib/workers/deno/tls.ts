@@ -1,0 +1,64 @@
+/**
+ * @module HTTPS on Deno's engine: a Deno TLS listener (rustls, ALPN `h2` and `http/1.1`) grafted on
+ * the shared listening socket (graft.ts), so each connection it accepts is handshaken by Deno's
+ * own TLS and served by Deno's HTTP engine over HTTP/1.1 or HTTP/2, as `Deno.serve({ cert, key })`
+ * does. Without the graft, HTTPS falls back to node:tls over the strict engine (lib/workers/tls/,
+ * HTTP/1.1 only): no public Deno API adopts an accepted fd server-side.
+ */
+
+import type { WorkerBase } from "../base.ts";
+import { loadCertPair } from "../tls/certs.ts";
+import { log } from "../../log.ts";
+import * as sys from "../../sys/mod.ts";
+import type { ListenerOpener } from "./graft.ts";
+
+/** The protocols offered by ALPN, best first (curl, browsers and Deno's fetch pick h2). */
+export const ALPN_PROTOCOLS = ["h2", "http/1.1"];
+
+/**
+ * Opens Deno TLS listeners with worker `w`'s certificate and key, read now, at the worker's boot:
+ * a HUP's new workers serve the files as they are then.
+ */
+export function tlsOpener(w: WorkerBase): ListenerOpener<Deno.TlsListener> {
+  const { cert, key } = loadCertPair(w.settings.certfile!, w.settings.keyfile!, ".");
+  return () =>
+    Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key, alpnProtocols: ALPN_PROTOCOLS });
+}
+
+/**
+ * The protocol ALPN chose once `tls`'s handshake is done (`http/1.1` when the client offered
+ * none), or null when it failed or `signal` aborted it (the connection is then closed): a client
+ * that stalls its handshake is cut by the deadline that aborts `signal`.
+ *
+ * Closing a Deno TLS connection mid-handshake does not close its socket: Deno's TLS stream
+ * (rustls-tokio-stream) hands the unfinished handshake to a task that waits for it, with no
+ * deadline, and keeps the socket meanwhile. So an abort first shuts the socket down (`locate`
+ * finds its fd), which fails that handshake at once and lets the socket go.
+ */
+export async function handshaken(
+  tls: Deno.TlsConn,
+  signal: AbortSignal,
+  locate: () => number,
+): Promise<string | null> {
+  const close = () => {
+    try {
+      tls.close();
+    } catch { /* closed already */ }
+  };
+  const cut = () => {
+    const fd = locate();
+    if (fd >= 0) sys.shutdownBoth(fd);
+    close();
+  };
+  signal.addEventListener("abort", cut, { once: true });
+  try {
+    const { alpnProtocol } = await tls.handshake();
+    if (!signal.aborted) return alpnProtocol ?? "http/1.1";
+  } catch (e) {
+    log.debug(`TLS handshake from ${tls.remoteAddr.hostname} failed: ${(e as Error).message}`);
+    close();
+  } finally {
+    signal.removeEventListener("abort", cut);
+  }
+  return null;
+}
