@@ -20,6 +20,9 @@ export interface EngineSettings {
   /** `--certfile`: HTTPS, served by the strict engine over node:tls (lib/workers/tls/). */
   certfile?: string | null;
   keyfile?: string | null;
+  /** `--ca-certs`/`--cert-reqs`: client certificates, asked by node:tls (lib/workers/tls/). */
+  ca_certs?: string | null;
+  cert_reqs?: string;
 }
 
 /** Settings only denocorn's strict engine honours, with what Deno's engine does instead. */
@@ -28,6 +31,16 @@ const STRICT_ONLY = [
     name: "certfile",
     flag: "--certfile",
     why: "Deno's engine cannot take TLS on a shared socket (docs/architecture.md, TLS)",
+  },
+  {
+    name: "cert_reqs",
+    flag: "--cert-reqs",
+    why: "Deno's TLS listener cannot request client certificates",
+  },
+  {
+    name: "ca_certs",
+    flag: "--ca-certs",
+    why: "Deno's TLS listener cannot request client certificates",
   },
   {
     name: "proxy_protocol",
