@@ -40,6 +40,7 @@ async function issue(
   ca: string,
   subj: string,
   ext: string,
+  days = "1",
 ): Promise<void> {
   await openssl([
     "req",
@@ -63,7 +64,7 @@ async function issue(
     `${dir}/${ca}.key`,
     "-CAcreateserial",
     "-days",
-    "1",
+    days,
     "-extfile",
     `${dir}/${name}.ext`,
     "-out",
@@ -85,6 +86,8 @@ async function withPki(fn: (dir: string) => Promise<void>): Promise<void> {
     );
     await issue(dir, "client", "ca", "/CN=alice/O=Test", "extendedKeyUsage=clientAuth\n");
     await issue(dir, "other", "ca2", "/CN=mallory", "extendedKeyUsage=clientAuth\n");
+    // Valid until a day before it was issued: expired.
+    await issue(dir, "expired", "ca", "/CN=bob", "extendedKeyUsage=clientAuth\n", "-1");
     await fn(dir);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -140,6 +143,7 @@ Deno.test("--cert-reqs required: no certificate and another CA's are refused, th
       assertEquals(await curl(dir, s.port, "client"), good, "the worker serves on");
       assertEquals(await curl(dir, s.port, "other"), null, "another CA's certificate: refused");
       assertEquals(await curl(dir, s.port, "client"), good, "the worker serves on");
+      assertEquals(await curl(dir, s.port, "expired"), null, "an expired certificate: refused");
       // The CA's server certificate lacks the clientAuth key usage: webpki refuses it.
       assertEquals(await curl(dir, s.port, "server"), null, "not a client certificate");
       // Deno's fetch presents a client certificate too.
@@ -156,7 +160,7 @@ Deno.test("--cert-reqs required: no certificate and another CA's are refused, th
       }
       assertEquals(s.workerPids(), [pid!], "no worker was replaced");
       // Only the four served requests reached the app: a refused client's request never does.
-      await s.waitFor(/TLS client certificate refused: UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
+      await s.waitFor(/TLS client certificate refused: CERT_HAS_EXPIRED/);
       assertEquals(
         s.lines.filter((l) => l.includes("served subject=")).length,
         4,
