@@ -8,6 +8,7 @@ import {
   clientCertConflict,
   loadClientCa,
 } from "../../lib/workers/tls/client_certs.ts";
+import { makeCa } from "../integration/pki.ts";
 
 const DEFINE = new URL("../../lib/config/mod.ts", import.meta.url).href;
 
@@ -104,32 +105,9 @@ Deno.test("clientAuthOptions(): required rejects a client without a certificate 
 Deno.test("loadClientCa() names the file: missing, not PEM, not a CA", async () => {
   const dir = Deno.makeTempDirSync();
   try {
-    const out = await new Deno.Command("openssl", {
-      args: [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=ca",
-        "-keyout",
-        `${dir}/ca.key`,
-        "-out",
-        `${dir}/ca.pem`,
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    assertEquals(out.success, true);
-    const ca = Deno.readTextFileSync(`${dir}/ca.pem`);
-    assertEquals(loadClientCa("ca.pem", dir), ca);
+    await makeCa(dir, "ca");
+    const ca = Deno.readTextFileSync(`${dir}/ca.crt`);
+    assertEquals(loadClientCa("ca.crt", dir), ca);
     Deno.writeTextFileSync(`${dir}/two.pem`, ca + ca);
     assertEquals(loadClientCa("two.pem", dir), ca + ca, "a bundle");
     const fail = (name: string) => assertThrows(() => loadClientCa(name, dir), Error).message;

@@ -6,93 +6,9 @@
 
 import { assert, assertEquals } from "../_assert.ts";
 import { alive, runCli, startServer } from "./harness.ts";
+import { withPki } from "./pki.ts";
 
 const APP = "tests/integration/apps/client_cert_app.ts:app";
-
-async function openssl(args: string[]): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, stdout: "null", stderr: "piped" }).output();
-  assert(out.success, `openssl ${args[0]}: ${new TextDecoder().decode(out.stderr)}`);
-}
-
-const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-
-/** A self-signed CA `name` in `dir`. */
-async function makeCa(dir: string, name: string): Promise<void> {
-  await openssl([
-    "req",
-    "-x509",
-    ...EC,
-    "-days",
-    "1",
-    "-subj",
-    `/CN=${name}`,
-    "-keyout",
-    `${dir}/${name}.key`,
-    "-out",
-    `${dir}/${name}.crt`,
-  ]);
-}
-
-/** A certificate `name` issued by CA `ca`, with extensions `ext` (an openssl extfile's lines). */
-async function issue(
-  dir: string,
-  name: string,
-  ca: string,
-  subj: string,
-  ext: string,
-  days = "1",
-): Promise<void> {
-  await openssl([
-    "req",
-    ...EC,
-    "-subj",
-    subj,
-    "-keyout",
-    `${dir}/${name}.key`,
-    "-out",
-    `${dir}/${name}.csr`,
-  ]);
-  await Deno.writeTextFile(`${dir}/${name}.ext`, ext);
-  await openssl([
-    "x509",
-    "-req",
-    "-in",
-    `${dir}/${name}.csr`,
-    "-CA",
-    `${dir}/${ca}.crt`,
-    "-CAkey",
-    `${dir}/${ca}.key`,
-    "-CAcreateserial",
-    "-days",
-    days,
-    "-extfile",
-    `${dir}/${name}.ext`,
-    "-out",
-    `${dir}/${name}.crt`,
-  ]);
-}
-
-async function withPki(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "denocorn-mtls-" });
-  try {
-    await makeCa(dir, "ca");
-    await makeCa(dir, "ca2");
-    await issue(
-      dir,
-      "server",
-      "ca",
-      "/CN=localhost",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
-    );
-    await issue(dir, "client", "ca", "/CN=alice/O=Test", "extendedKeyUsage=clientAuth\n");
-    await issue(dir, "other", "ca2", "/CN=mallory", "extendedKeyUsage=clientAuth\n");
-    // Valid until a day before it was issued: expired.
-    await issue(dir, "expired", "ca", "/CN=bob", "extendedKeyUsage=clientAuth\n", "-1");
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 /** curl over HTTPS with `as` (a client certificate's name, or null for none): body, or null if refused. */
 async function curl(dir: string, port: number, as: string | null): Promise<string | null> {
@@ -113,17 +29,16 @@ async function curl(dir: string, port: number, as: string | null): Promise<strin
   return out.success ? new TextDecoder().decode(out.stdout) : null;
 }
 
+/** `-k async` serving HTTPS with the PKI's server certificate. */
+function httpsArgs(dir: string): string[] {
+  return [APP, "-k", "async", "--certfile", `${dir}/server.crt`, "--keyfile", `${dir}/server.key`];
+}
+
 function serverArgs(dir: string, reqs: string): string[] {
   return [
     "--log-level",
     "debug",
-    APP,
-    "-k",
-    "async",
-    "--certfile",
-    `${dir}/server.crt`,
-    "--keyfile",
-    `${dir}/server.key`,
+    ...httpsArgs(dir),
     "--ca-certs",
     `${dir}/ca.crt`,
     "--cert-reqs",
@@ -185,15 +100,7 @@ Deno.test("--cert-reqs optional serves a client without a certificate, verifies 
     } finally {
       await s.stop();
     }
-    const n = await startServer([
-      APP,
-      "-k",
-      "async",
-      "--certfile",
-      `${dir}/server.crt`,
-      "--keyfile",
-      `${dir}/server.key`,
-    ]);
+    const n = await startServer(httpsArgs(dir));
     try {
       // Not asked, curl sends none: the app sees null, whatever the client holds.
       assertEquals(await curl(dir, n.port, "client"), "subject=none");
