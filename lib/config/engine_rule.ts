@@ -71,7 +71,11 @@ function defaultNamed(name: string): unknown {
 
 /** Strict-only settings in use (set to anything but their defaults), with the reason each needs it. */
 export function strictOnlyInUse(s: EngineSettings): { flag: string; why: string }[] {
-  return STRICT_ONLY.filter((o) => (s[o.name] ?? null) !== (defaultNamed(o.name) ?? null));
+  return STRICT_ONLY.filter((o) => {
+    // An absent optional field (callers that only choose an engine pass none) is its default.
+    const byDefault = defaultNamed(o.name) ?? null;
+    return (s[o.name] ?? byDefault) !== byDefault;
+  });
 }
 
 /** `--certfile` and `--keyfile` go together, and only `-k async` serves TLS. */
