@@ -30,7 +30,7 @@ function parseNumber(spec: SettingSpec, text: string): number {
 
 function checked(spec: SettingSpec, value: string | number): string | number {
   if (spec.type === "string" && spec.choices && typeof value === "string") {
-    const lower = value.toLowerCase();
+    const lower = spec.aliases?.[value.toLowerCase()] ?? value.toLowerCase();
     if (spec.choices.includes(lower)) return lower;
     throw new Problem(`expected one of ${spec.choices.join(", ")}`);
   }
@@ -68,6 +68,9 @@ export function fromConfig(spec: SettingSpec, raw: unknown): SettingValue {
       throw new Problem("expected a string or null");
     case "string":
       if (typeof raw === "string") return checked(spec, raw);
+      if (typeof raw === "number" && spec.aliases?.[raw] !== undefined) {
+        return checked(spec, `${raw}`);
+      }
       throw new Problem("expected a string");
     case "octal":
       if (typeof raw === "string") return fromText(spec, raw);

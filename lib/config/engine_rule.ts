@@ -20,10 +20,23 @@ export interface EngineSettings {
   /** `--certfile`: HTTPS (lib/workers/deno/tls.ts, or node:tls on the strict engine). */
   certfile?: string | null;
   keyfile?: string | null;
+  /** `--ca-certs`/`--cert-reqs`: client certificates, asked by node:tls (lib/workers/tls/). */
+  ca_certs?: string | null;
+  cert_reqs?: string;
 }
 
 /** Settings only denocorn's strict engine honours, with what Deno's engine does instead. */
 const STRICT_ONLY = [
+  {
+    name: "cert_reqs",
+    flag: "--cert-reqs",
+    why: "Deno's TLS listener cannot request client certificates",
+  },
+  {
+    name: "ca_certs",
+    flag: "--ca-certs",
+    why: "Deno's TLS listener cannot request client certificates",
+  },
   {
     name: "proxy_protocol",
     flag: "--proxy-protocol",
@@ -53,7 +66,11 @@ function defaultNamed(name: string): unknown {
 
 /** Strict-only settings in use (set to anything but their defaults), with the reason each needs it. */
 export function strictOnlyInUse(s: EngineSettings): { flag: string; why: string }[] {
-  return STRICT_ONLY.filter((o) => (s[o.name] ?? null) !== (defaultNamed(o.name) ?? null));
+  return STRICT_ONLY.filter((o) => {
+    // An absent optional field (callers that only choose an engine pass none) is its default.
+    const byDefault = defaultNamed(o.name) ?? null;
+    return (s[o.name] ?? byDefault) !== byDefault;
+  });
 }
 
 /** `--certfile` and `--keyfile` go together, and only `-k async` serves TLS. */

@@ -7,7 +7,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { dirname, resolve } from "node:path";
-import { loadCertPair } from "../workers/tls/certs.ts";
+import { checkTlsSettings } from "../workers/tls/client_certs.ts";
 import type { Settings } from "./table.ts";
 import { ConfigError, parseAddress } from "./validators.ts";
 
@@ -124,12 +124,10 @@ export async function preflight(settings: Settings, cwd: string): Promise<void> 
   if (settings.ctl_socket !== null) checkNewFile("--ctl-socket", settings.ctl_socket, base, true);
   checkLogFile("--error-logfile", settings.errorlog, base);
   if (settings.accesslog !== null) checkLogFile("--access-logfile", settings.accesslog, base);
-  if (settings.certfile !== null && settings.keyfile !== null) {
-    try {
-      loadCertPair(settings.certfile, settings.keyfile, base);
-    } catch (e) {
-      throw new ConfigError((e as Error).message);
-    }
+  try {
+    checkTlsSettings(settings, base);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
   }
   for (const bind of settings.bind) {
     const addr = parseAddress(bind);

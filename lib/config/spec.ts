@@ -77,6 +77,8 @@ export interface StringSpec extends BaseSpec {
   readonly default: string;
   /** Accepted values (compared case-insensitively, stored lower case). */
   readonly choices?: readonly string[];
+  /** Other spellings of choices (e.g. gunicorn's numbers), mapped to the choice they mean. */
+  readonly aliases?: Readonly<Record<string, string>>;
 }
 
 /** A string that is null unless set. */

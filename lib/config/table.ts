@@ -271,6 +271,29 @@ export const SETTINGS = [
     help: "The PEM private key of `--certfile` (unencrypted).",
   },
   {
+    name: "ca_certs",
+    section: "SSL",
+    flags: ["--ca-certs"],
+    type: "nullable string",
+    meta: "FILE",
+    help: "The PEM CA certificates that issue client certificates, for `--cert-reqs`. Read at " +
+      "each worker's boot: HUP rotates it.",
+  },
+  {
+    name: "cert_reqs",
+    section: "SSL",
+    flags: ["--cert-reqs"],
+    type: "string",
+    default: "none",
+    choices: ["none", "optional", "required"],
+    aliases: { "0": "none", "1": "optional", "2": "required" },
+    meta: "MODE",
+    help: "Client certificates: `none` (0) never asks; `optional` (1) asks, serves a client " +
+      "without one and refuses one that `--ca-certs` does not verify; `required` (2) refuses a " +
+      "client without a verified one. The app reads it as `info.clientCertificate` " +
+      "(docs/http.md, TLS). Needs `--certfile`, `--ca-certs` and the strict engine.",
+  },
+  {
     name: "reload",
     section: "Debugging",
     flags: ["--reload"],

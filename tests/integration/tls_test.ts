@@ -8,49 +8,17 @@ import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { alive, runCli, startServer } from "./harness.ts";
 import { startKeepAliveLoad } from "./keepalive_client.ts";
 import { sleep } from "./load.ts";
+import { selfSigned } from "./pki.ts";
 
 const APP = "tests/integration/apps/engine_app.ts:app";
 const ECHO = "tests/integration/apps/url_echo.ts:app";
 /** Access lines on stdout, the HTTP version twice: in the request line and as `%(H)s`. */
 const LOG = ["--access-logfile", "-", "--access-logformat", 'ACCESS "%(r)s" %(s)s %(H)s'];
 
-/** Makes a throwaway self-signed certificate for localhost/127.0.0.1 in `dir`, as NAME.{crt,key}. */
-async function makeCert(dir: string, name: string): Promise<{ cert: string; key: string }> {
-  const cert = `${dir}/${name}.crt`, key = `${dir}/${name}.key`;
-  const out = await new Deno.Command("openssl", {
-    args: [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      `/CN=localhost`,
-      "-addext",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
-      // rustls (Deno's clients) refuses a CA certificate as the server's own.
-      "-addext",
-      "basicConstraints=critical,CA:FALSE",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert(out.success, new TextDecoder().decode(out.stderr));
-  return { cert, key };
-}
-
 async function withCerts(fn: (dir: string, pair: { cert: string; key: string }) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "denocorn-tls-" });
   try {
-    await fn(dir, await makeCert(dir, "a"));
+    await fn(dir, await selfSigned(dir, "a"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -208,7 +176,7 @@ for (const engine of ["strict", "deno"]) {
 
 Deno.test("-k async --certfile: a HUP rotates the certificate and keep-alive HTTPS clients lose nothing", async () => {
   await withCerts(async (dir, a) => {
-    const b = await makeCert(dir, "b");
+    const b = await selfSigned(dir, "b");
     const live = { cert: `${dir}/live.crt`, key: `${dir}/live.key` };
     await Deno.copyFile(a.cert, live.cert);
     await Deno.copyFile(a.key, live.key);
@@ -260,7 +228,7 @@ Deno.test("-k async --certfile: a HUP rotates the certificate and keep-alive HTT
 
 Deno.test("TLS bad input stops the server at start with one line naming the file, exit 2", async () => {
   await withCerts(async (dir, a) => {
-    const b = await makeCert(dir, "b");
+    const b = await selfSigned(dir, "b");
     const enc = `${dir}/enc.key`;
     const out = await new Deno.Command("openssl", {
       args: ["pkey", "-in", a.key, "-aes256", "-passout", "pass:x", "-out", enc],

@@ -64,6 +64,8 @@ export class EngineConnection implements Tracked {
   readonly peer: Deno.NetAddr;
   /** The HTTP version of its requests, for the access log: `2.0` once TLS chose h2 (tls.ts). */
   version: "1.1" | "2.0" = "1.1";
+  /** Whether it came through TLS (tls.ts). */
+  tls = false;
   /** Aborting it closes the connection at once (passed to the engine). */
   readonly abort: AbortController = new AbortController();
   #t: Timeouts;

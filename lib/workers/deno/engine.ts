@@ -162,6 +162,7 @@ export function denoEngine(w: WorkerBase, engine: DenoEngine): AsyncEngine {
    */
   const startTls = (tls: Deno.TlsConn, listener: number): EngineConnection => {
     const conn = connectionOf(tls.remoteAddr, ctx.timeouts);
+    conn.tls = true;
     const peer = tls.remoteAddr, port = locals.get(listener)!.port;
     const locate = () => fdOfPeer(peer, port);
     conn.run(

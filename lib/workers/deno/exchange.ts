@@ -50,6 +50,7 @@ export function connectionHandler(ctx: DenoContext, conn: EngineConnection): Eng
       request,
       trusted ? ctx.policy : null,
       engineInfo.completed,
+      conn.tls,
     );
     const req = adaptRequest(request, ex, ctx, trusted);
     // Deno closes its request once the response went out (on HTTP/2 at once): what reads the
@@ -85,6 +86,11 @@ function refused(conn: EngineConnection, completed: Promise<void>, problem: stri
 /** `Deno.ServeHandlerInfo` whose `remoteAddr` applies `--forwarded-allow-ips` when first read. */
 class ClientInfo implements Deno.ServeHandlerInfo<Deno.NetAddr> {
   readonly completed: Promise<void>;
+  /**
+   * On HTTPS, null: Deno's TLS listener asks no client certificate (`--cert-reqs` runs on the
+   * strict engine, which sets it); absent on plain HTTP, as there.
+   */
+  declare readonly clientCertificate?: null;
   #peer: Deno.NetAddr;
   #request: Request;
   /** Null when the peer is not a trusted proxy. */
@@ -96,7 +102,9 @@ class ClientInfo implements Deno.ServeHandlerInfo<Deno.NetAddr> {
     request: Request,
     policy: ClientPolicy | null,
     completed: Promise<void>,
+    tls: boolean,
   ) {
+    if (tls) this.clientCertificate = null;
     this.#peer = peer;
     this.#request = request;
     this.#policy = policy;

@@ -124,7 +124,11 @@ async function exchange(
   }
   let done!: () => void;
   const completed = new Promise<void>((r) => done = r);
-  const info: Deno.ServeHandlerInfo = { remoteAddr: origin.remoteAddr, completed };
+  const { remoteAddr } = origin;
+  // TLS adds the client certificate; plain connections skip the spread.
+  const info: Deno.ServeHandlerInfo = conn.handlerInfo === undefined
+    ? { remoteAddr, completed }
+    : { ...conn.handlerInfo, remoteAddr, completed };
   const unwatch = conn.watch(() => abort.abort());
   let finished = false;
   const cycle = new RequestCycle(ctx, head, conn.peer);

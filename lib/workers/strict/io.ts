@@ -62,6 +62,8 @@ export interface Connection {
   readonly localName: string;
   /** The URL scheme when no header says otherwise: "https" over TLS (default "http"). */
   readonly scheme?: "http" | "https";
+  /** Fields the handler's `info` carries besides `remoteAddr` and `completed` (TLS: the client certificate). */
+  readonly handlerInfo?: Readonly<Record<string, unknown>>;
   /** Tells the adapter what the connection is doing now. */
   phase(p: Phase): void;
   /**

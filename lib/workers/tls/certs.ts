@@ -14,7 +14,8 @@ export interface CertPair {
   key: string;
 }
 
-function readPem(flag: string, path: string, base: string): string {
+/** Reads a PEM file for `flag`; throws an Error naming the file when it cannot. */
+export function readPem(flag: string, path: string, base: string): string {
   try {
     return Deno.readTextFileSync(resolve(base, path));
   } catch (e) {
@@ -59,7 +60,14 @@ export function loadCertPair(certfile: string, keyfile: string, base: string): C
   return { cert, key };
 }
 
-/** The node:tls context a worker serves `pair` with (ALPN: HTTP/1.1 only, see the engine). */
-export function secureContextOf(pair: CertPair): tls.SecureContext {
-  return tls.createSecureContext({ cert: pair.cert, key: pair.key });
+/**
+ * The node:tls context a worker serves `pair` with (ALPN: HTTP/1.1 only, see the engine), and
+ * `ca`, the PEM CAs client certificates are verified against, when client certificates are asked.
+ */
+export function secureContextOf(pair: CertPair, ca: string | null = null): tls.SecureContext {
+  return tls.createSecureContext({
+    cert: pair.cert,
+    key: pair.key,
+    ...(ca === null ? {} : { ca }),
+  });
 }
