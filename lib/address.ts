@@ -23,10 +23,11 @@ export function localAddrText(fd: number): string {
   return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
 }
 
-/** The URL form logged as `Listening at: ...`. */
-export function listenerUrl(fd: number): string {
+/** The URL form logged as `Listening at: ...`: `https://` when `tls` (`--certfile`). */
+export function listenerUrl(fd: number, tls = false): string {
   const text = localAddrText(fd);
-  return text.startsWith("unix:") ? text : `http://${text}`;
+  if (text.startsWith("unix:")) return text;
+  return `${tls ? "https" : "http"}://${text}`;
 }
 
 function removeStaleSocket(path: string): void {

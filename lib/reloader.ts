@@ -1,6 +1,6 @@
 /**
- * @module `--reload`: watches the app's source tree, the config file and `--reload-extra-file`
- * paths, and reports changes (debounced) so the arbiter can restart its workers gracefully.
+ * @module `--reload`: watches the app's source tree, the config file, the TLS files and
+ * `--reload-extra-file` paths, and reports changes (debounced) so the arbiter can restart its workers gracefully.
  */
 
 import { dirname, resolve } from "node:path";
@@ -70,14 +70,20 @@ export class Reloader {
   }
 
   /**
-   * Watches what `--reload` names for `settings` (the app's directory, the config file, every
-   * --reload-extra-file), logs `Reloading: PATHS modified` and calls `onChange` for each burst.
+   * Watches what `--reload` names for `settings` (the app's directory, the config file, the TLS
+   * files, every --reload-extra-file), logs `Reloading: PATHS modified` and calls `onChange` for each burst.
    */
   static forSettings(
-    settings: Pick<Settings, "app" | "config" | "reload_extra_files">,
+    settings: Pick<
+      Settings,
+      "app" | "config" | "reload_extra_files" | "certfile" | "keyfile" | "ca_certs"
+    >,
     onChange: () => void,
   ): Reloader {
-    const { app, config, reload_extra_files: extra } = settings;
+    const { app, config, reload_extra_files, certfile, keyfile, ca_certs } = settings;
+    // New workers read the TLS files at boot: a renewed certificate reloads too.
+    const tls = [certfile, keyfile, ca_certs].filter((f) => f !== null);
+    const extra = [...reload_extra_files, ...tls];
     const r = new Reloader(watchTargets(app, config, extra, Deno.cwd()), (paths) => {
       log.info(`Reloading: ${paths.join(", ")} modified`);
       onChange();

@@ -156,6 +156,7 @@ export class Arbiter {
     const s = this.#settings;
     await runFatalHook(this.#hooks, "on_starting", this);
     if (s.umask !== null) sys.umask(s.umask); // unset: the inherited mask stays
+    this.#sockets.tls = s.certfile !== null;
     await this.#sockets.open(s.bind, s.backlog, this.#opts.env);
     if (s.pidfile !== null) {
       this.#pidfile = new Pidfile(s.pidfile);
@@ -247,6 +248,7 @@ export class Arbiter {
       return;
     }
     await runHook(this.#hooks, "on_reload", this);
+    this.#sockets.tls = this.#settings.certfile !== null;
     await this.#sockets.rebind(this.#settings.bind, this.#settings.backlog);
     this.#workers.target = this.#settings.workers;
     this.#workers.replaceAll();

@@ -28,15 +28,17 @@ export class Sockets {
   #stopped: Listener[] = [];
   /** The --bind list the listeners stand for (inherited ones keep the list they started with). */
   #boundFrom: string[] = [];
+  /** The workers serve HTTPS on them (`--certfile`): the URLs say `https://`. */
+  tls = false;
 
   /** The fd numbers, in --bind order. */
   get fds(): number[] {
     return this.#listeners.map((l) => l.fd);
   }
 
-  /** The addresses as URLs (`http://127.0.0.1:8000`, `unix:/run/app.sock`). */
+  /** The addresses as URLs (`http://127.0.0.1:8000`, `https://...` with TLS, `unix:/run/app.sock`). */
   get urls(): string[] {
-    return this.#listeners.map((l) => listenerUrl(l.fd));
+    return this.#listeners.map((l) => listenerUrl(l.fd, this.tls));
   }
 
   /** Opens `bind` (or adopts fds inherited through `env`) and logs `Listening at:` lines. */

@@ -125,12 +125,12 @@ export async function startServer(args: string[], opts: StartOptions = {}): Prom
   if (opts.wait === false) return server;
   try {
     const line = await Promise.race([
-      waitFor(/Listening at: http:\/\/[^ ]+:\d+/),
+      waitFor(/Listening at: https?:\/\/[^ ]+:\d+/),
       status.then((s) => {
         throw new Error(`denocorn exited with ${s.code} before listening:\n${lines.join("\n")}`);
       }),
     ]);
-    const m = line.match(/Listening at: (http:\/\/[^ ]+:(\d+))/)!;
+    const m = line.match(/Listening at: (https?:\/\/[^ ]+:(\d+))/)!;
     server.url = m[1]!;
     server.port = Number(m[2]);
   } catch (e) {

@@ -1,7 +1,9 @@
 /**
- * @module HTTPS (`--certfile`/`--keyfile`) on `-k async`: curl over HTTP/1.1 and with `--http2`
- * (ALPN settles on HTTP/1.1), a Deno fetch client, certificate rotation by HUP under keep-alive
- * load, plain HTTP on the TLS port and TLS on a plain port, a stalled handshake, bad input.
+ * @module HTTPS (`--certfile`/`--keyfile`) on `-k async`, on Deno's engine (HTTP/1.1 and HTTP/2 by
+ * ALPN) and on node:tls (HTTP/1.1): curl `--http1.1` and `--http2`, Deno's fetch, certificate
+ * rotation by HUP under HTTP/1.1 and HTTP/2 load and by `--reload`, WebSockets over TLS,
+ * `--max-requests` and the TERM drain on HTTP/2 streams, plain HTTP on the TLS port and TLS on a
+ * plain port, a stalled handshake, bad input.
  */
 
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
@@ -32,6 +34,45 @@ async function curl(args: string[]): Promise<string> {
   }).output();
   assert(out.success, new TextDecoder().decode(out.stderr));
   return new TextDecoder().decode(out.stdout);
+}
+
+/** What an HTTP/2 load saw: answers (pids of `/pid`) and every request that failed. */
+interface H2Result {
+  ok: number;
+  bodies: Set<string>;
+  failures: string[];
+}
+
+/**
+ * `clients` HTTP/2 clients (Deno's fetch, each its own connection, h2 only by ALPN) GETting
+ * `/pid` back to back until `until()`; they never retry, so a lost request is a failure.
+ */
+function h2Load(
+  port: number,
+  caCerts: string[],
+  clients: number,
+  until: () => boolean,
+): { state: H2Result; done: Promise<H2Result> } {
+  const state: H2Result = { ok: 0, bodies: new Set(), failures: [] };
+  const one = async () => {
+    const client = Deno.createHttpClient({ caCerts, http1: false, http2: true });
+    try {
+      while (!until()) {
+        try {
+          const res = await fetch(`https://localhost:${port}/pid`, { client });
+          const body = await res.text();
+          if (res.status !== 200) state.failures.push(`${res.status} ${body}`);
+          else (state.ok++, state.bodies.add(body));
+        } catch (e) {
+          state.failures.push(String(e));
+        }
+      }
+    } finally {
+      client.close();
+    }
+  };
+  const done = Promise.all(Array.from({ length: clients }, one)).then(() => state);
+  return { state, done };
 }
 
 /** The ways `-k async` serves HTTPS, with the HTTP version curl `--http2` gets and the log line. */
@@ -68,6 +109,7 @@ for (const mode of MODES) {
       );
       try {
         await s.waitFor(mode.line);
+        assertEquals(s.url, `https://127.0.0.1:${s.port}`, "Listening at: https://...");
         const base = `https://localhost:${s.port}`;
         const h1 = await curl([
           "--http1.1",
@@ -174,7 +216,7 @@ for (const engine of ["strict", "deno"]) {
   });
 }
 
-Deno.test("-k async --certfile: a HUP rotates the certificate and keep-alive HTTPS clients lose nothing", async () => {
+Deno.test("-k async --certfile: a HUP rotates the certificate and keep-alive HTTPS clients (HTTP/1.1 and HTTP/2) lose nothing", async () => {
   await withCerts(async (dir, a) => {
     const b = await selfSigned(dir, "b");
     const live = { cert: `${dir}/live.crt`, key: `${dir}/live.key` };
@@ -197,12 +239,15 @@ Deno.test("-k async --certfile: a HUP rotates the certificate and keep-alive HTT
         Deno.connectTls({ hostname: "localhost", port: s.port, caCerts });
       let done = false;
       const load = startKeepAliveLoad(s.port, {
-        clients: 6,
+        clients: 4,
         count: 100_000,
         until: () => done,
         connect: tlsTo([pemA, pemB]),
       });
-      await sleep(300);
+      const h2 = h2Load(s.port, [pemA, pemB], 3, () => done);
+      for (let i = 0; i < 200 && (h2.state.ok === 0 || load.state.ok === 0); i++) await sleep(50);
+      await sleep(100);
+      const old = s.workerPids().map(String);
       await Deno.copyFile(b.cert, live.cert);
       await Deno.copyFile(b.key, live.key);
       s.signal("SIGHUP");
@@ -213,14 +258,175 @@ Deno.test("-k async --certfile: a HUP rotates the certificate and keep-alive HTT
       await onlyB.handshake();
       onlyB.close();
       const newest = s.workerPids().slice(-2).map(String);
-      for (let i = 0; i < 200 && !newest.some((p) => load.state.bodies.has(p)); i++) {
-        await sleep(50);
-      }
+      const reached = () =>
+        [load.state, h2.state].every((st) => newest.some((p) => st.bodies.has(p)));
+      for (let i = 0; i < 200 && !reached(); i++) await sleep(50);
       done = true;
-      const r = await load.done;
-      assertEquals(r.failures, [], "no request failed");
-      assert(r.ok > 0 && r.bodies.size >= 3, `answered by ${r.bodies.size} workers`);
+      const r = await load.done, r2 = await h2.done;
+      assertEquals(r.failures, [], "no HTTP/1.1 request failed");
+      assertEquals(r2.failures, [], "no HTTP/2 request failed");
+      for (const [what, { bodies }] of [["HTTP/1.1", r], ["HTTP/2", r2]] as const) {
+        const by = [...bodies];
+        assert(by.some((p) => old.includes(p)), `${what} answered by the old workers: ${by}`);
+        assert(by.some((p) => newest.includes(p)), `${what} answered by the new workers: ${by}`);
+      }
     } finally {
+      await s.stop();
+    }
+  });
+});
+
+Deno.test("-k async --certfile --reload: a renewed certificate file reloads the workers, which serve it", async () => {
+  await withCerts(async (dir, a) => {
+    const b = await selfSigned(dir, "b");
+    const live = { cert: `${dir}/live.crt`, key: `${dir}/live.key` };
+    await Deno.copyFile(a.cert, live.cert);
+    await Deno.copyFile(a.key, live.key);
+    const pemB = await Deno.readTextFile(b.cert);
+    const s = await startServer([
+      ECHO,
+      "-k",
+      "async",
+      "--certfile",
+      live.cert,
+      "--keyfile",
+      live.key,
+      "--reload",
+    ]);
+    try {
+      await s.waitFor(/Booting worker/);
+      await sleep(300); // the watcher is up
+      // The key first: a reload in between would boot a worker with a pair that does not match.
+      await Deno.copyFile(b.key, `${dir}/next.key`);
+      await Deno.copyFile(b.cert, `${dir}/next.crt`);
+      await Deno.rename(`${dir}/next.key`, live.key);
+      await Deno.rename(`${dir}/next.crt`, live.cert);
+      await s.waitFor(/Reloading: .*live\.(crt|key) modified/);
+      let served = "";
+      for (let i = 0; i < 100 && served === ""; i++) {
+        const client = Deno.createHttpClient({ caCerts: [pemB] });
+        served = await fetch(`https://localhost:${s.port}/b`, { client })
+          .then((r) => r.text(), () => "");
+        client.close();
+        if (served === "") await sleep(100);
+      }
+      assertStringIncludes(served, `https://localhost:${s.port}/b`);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+/** Reads from `conn` until at least `n` bytes came (or it closed); the bytes read. */
+async function readAtLeast(conn: Deno.Conn, n: number): Promise<Uint8Array> {
+  const out: number[] = [];
+  const chunk = new Uint8Array(4096);
+  while (out.length < n) {
+    const got = await conn.read(chunk);
+    if (got === null) break;
+    out.push(...chunk.subarray(0, got));
+  }
+  return new Uint8Array(out);
+}
+
+Deno.test("-k async --certfile: a WebSocket over TLS (wss) upgrades and echoes on Deno's engine", async () => {
+  await withCerts(async (_dir, { cert, key }) => {
+    const s = await startServer([APP, "-k", "async", "--certfile", cert, "--keyfile", key]);
+    try {
+      const caCerts = [await Deno.readTextFile(cert)];
+      const conn = await Deno.connectTls({ hostname: "localhost", port: s.port, caCerts });
+      try {
+        await conn.write(new TextEncoder().encode(
+          "GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        ));
+        let head = "";
+        const chunk = new Uint8Array(4096);
+        while (!head.includes("\r\n\r\n")) {
+          const n = await conn.read(chunk);
+          assert(n !== null, `closed after ${JSON.stringify(head)}`);
+          head += new TextDecoder().decode(chunk.subarray(0, n));
+        }
+        assert(head.startsWith("HTTP/1.1 101"), head);
+        assertStringIncludes(
+          head.toLowerCase(),
+          "sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo=",
+        );
+        // A masked text frame "hi" (client frames are masked; the mask is applied by XOR).
+        const mask = [1, 2, 3, 4];
+        const payload = [..."hi"].map((c, i) => c.charCodeAt(0) ^ mask[i % 4]!);
+        await conn.write(new Uint8Array([0x81, 0x80 | 2, ...mask, ...payload]));
+        const frame = await readAtLeast(conn, 4);
+        assertEquals([...frame.subarray(0, 2)], [0x81, 2], "an unmasked text frame of 2 bytes");
+        assertEquals(new TextDecoder().decode(frame.subarray(2, 4)), "hi");
+      } finally {
+        conn.close();
+      }
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+/** curl `--http2` fetching `urls` in order over one connection while it lasts; its -w lines. */
+function curlH2(cert: string, urls: string[]): Promise<string> {
+  return curl(["--http2", "--cacert", cert, "-w", " %{http_code} %{http_version}\\n", ...urls]);
+}
+
+Deno.test("-k async --certfile --max-requests on HTTP/2: streams count as requests, the worker recycles, no request is lost", async () => {
+  await withCerts(async (_dir, { cert, key }) => {
+    const s = await startServer([
+      APP,
+      "-k",
+      "async",
+      "--certfile",
+      cert,
+      "--keyfile",
+      key,
+      "--max-requests",
+      "3",
+      ...LOG,
+    ]);
+    try {
+      await s.waitFor(/Booting worker/);
+      const base = `https://localhost:${s.port}`;
+      const out = await curlH2(cert, Array.from({ length: 8 }, () => `${base}/pid`));
+      const answers = [...out.matchAll(/(\d+) (\d+) (\S+)\n/g)];
+      assertEquals(answers.map((m) => `${m[2]} ${m[3]}`), Array(8).fill("200 2"), out);
+      const pids = new Set(answers.map((m) => m[1]));
+      assert(pids.size >= 2, `answered by ${[...pids]}`);
+      await s.waitFor(/Autorestarting worker after current request/);
+      const access = () => s.lines.filter((l) => l.startsWith("ACCESS "));
+      for (let i = 0; i < 100 && access().length < 8; i++) await sleep(50);
+      assertEquals(access(), Array(8).fill('ACCESS "GET /pid HTTP/2.0" 200 HTTP/2.0'));
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+Deno.test("-k async --certfile: TERM lets HTTP/2 streams in flight finish, then the server exits 0", async () => {
+  await withCerts(async (_dir, { cert, key }) => {
+    const s = await startServer([APP, "-k", "async", "--certfile", cert, "--keyfile", key]);
+    const client = Deno.createHttpClient({
+      caCerts: [await Deno.readTextFile(cert)],
+      http1: false,
+      http2: true,
+    });
+    try {
+      await s.waitFor(/Booting worker/);
+      const base = `https://localhost:${s.port}`;
+      assertEquals((await fetch(`${base}/`, { client })).status, 200); // one connection, h2
+      const slow = Array.from(
+        { length: 5 },
+        () => fetch(`${base}/slow`, { client }).then((r) => r.text(), (e) => String(e)),
+      );
+      await sleep(100); // the streams reached the app (it answers after 300 ms)
+      s.signal("SIGTERM");
+      assertEquals(await Promise.all(slow), Array(5).fill("slow done\n"));
+      assertEquals((await s.exited).code, 0);
+    } finally {
+      client.close();
       await s.stop();
     }
   });

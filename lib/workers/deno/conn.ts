@@ -62,8 +62,6 @@ export class Exchange {
 export class EngineConnection implements Tracked {
   /** The TCP peer. */
   readonly peer: Deno.NetAddr;
-  /** The HTTP version of its requests, for the access log: `2.0` once TLS chose h2 (tls.ts). */
-  version: "1.1" | "2.0" = "1.1";
   /** Whether it came through TLS (tls.ts). */
   tls = false;
   /** Aborting it closes the connection at once (passed to the engine). */
@@ -94,21 +92,10 @@ export class EngineConnection implements Tracked {
     return this.#closed;
   }
 
-  /**
-   * Watches the engine's server for this connection (see {@link closed}); it may come later (after
-   * a TLS handshake), or never (null: the connection is closed already).
-   */
-  run(server: EngineServer | Promise<EngineServer | null>): void {
-    if (!(server instanceof Promise)) {
-      this.#server = server;
-      this.#closed = this.#watch(server);
-      return;
-    }
-    this.#closed = server.then((s) => {
-      if (s === null) return;
-      this.#server = s;
-      return this.#watch(s);
-    });
+  /** Watches the engine's server for this connection (see {@link closed}). */
+  run(server: EngineServer): void {
+    this.#server = server;
+    this.#closed = this.#watch(server);
   }
 
   async #watch(server: EngineServer): Promise<void> {
@@ -217,8 +204,7 @@ export class EngineConnection implements Tracked {
    * once when that has not finished after `ms` (default `--write-timeout`).
    */
   close(ms: number = this.#t.write): void {
-    if (this.#closing) return;
-    if (this.#server === null) return this.kill(); // still handshaking: nothing to finish
+    if (this.#closing || this.#server === null) return;
     this.#closing = true;
     this.#closeBy = performance.now() + ms;
     this.#ws?.close(1001, "Going Away");

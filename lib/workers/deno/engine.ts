@@ -17,7 +17,7 @@ import { timeoutsOf } from "../timeouts.ts";
 import { connectionOf, type EngineConnection } from "./conn.ts";
 import { connectionHandler, type DenoContext } from "./exchange.ts";
 import { fdOfPeer, GRAFT_ENV, graftListener, type ListenerOpener } from "./graft.ts";
-import { handshaken, tlsOpener } from "./tls.ts";
+import { cutTls, tlsOpener } from "./tls.ts";
 import { tlsEngine, tlsWanted } from "../tls/engine.ts";
 import {
   type DenoEngine,
@@ -127,51 +127,39 @@ export function denoEngine(w: WorkerBase, engine: DenoEngine): AsyncEngine {
     log.error("Error sending response", e);
     return internalError();
   };
-  /** Serves `conn` with `serve`; null when Deno's engine refused it (logged). */
-  const launch = (
-    conn: EngineConnection,
-    listener: number,
-    serve: (options: ServeFdOptions) => EngineServer,
-  ): EngineServer | null => {
-    try {
-      return serve({
-        localAddr: locals.get(listener)!,
-        signal: conn.abort.signal,
-        handler: connectionHandler(ctx, conn),
-        onError,
-      });
-    } catch (e) {
-      log.error("Cannot serve connection", e);
-      return null;
-    }
-  };
   const start = (
     peer: { hostname: string; port: number },
     listener: number,
     serve: (options: ServeFdOptions) => EngineServer,
+    tls = false,
   ): EngineConnection | null => {
     const conn = connectionOf(peer, ctx.timeouts);
-    const server = launch(conn, listener, serve);
-    if (server === null) return null;
-    conn.run(server);
+    conn.tls = tls;
+    try {
+      conn.run(serve({
+        localAddr: locals.get(listener)!,
+        signal: conn.abort.signal,
+        handler: connectionHandler(ctx, conn),
+        onError,
+      }));
+    } catch (e) {
+      log.error("Cannot serve connection", e);
+      return null;
+    }
     return conn;
   };
   /**
-   * A TLS connection is served once its handshake is done (tracked meanwhile, so deadlines, the
-   * stop and shedding reach it): its ALPN tells the HTTP version the access log reports.
+   * A TLS connection goes to Deno's engine at once, which does the handshake (as under
+   * `Deno.serve`) and picks HTTP/2 or HTTP/1.1 by its ALPN. Handshaking it first here would tell
+   * the protocol, but an upgrade to a WebSocket then loses a race with the engine's end-of-connection
+   * close (measured: 2 of 40 upgrades stayed open, against 40 of 40). Its fd, which Deno does not
+   * tell, is looked up only when it must be cut (tls.ts).
    */
-  const startTls = (tls: Deno.TlsConn, listener: number): EngineConnection => {
-    const conn = connectionOf(tls.remoteAddr, ctx.timeouts);
-    conn.tls = true;
+  const startTls = (tls: Deno.TlsConn, listener: number): EngineConnection | null => {
     const peer = tls.remoteAddr, port = locals.get(listener)!.port;
     const locate = () => fdOfPeer(peer, port);
-    conn.run(
-      handshaken(tls, conn.abort.signal, locate).then((alpn) => {
-        if (alpn === null) return null;
-        if (alpn === "h2") conn.version = "2.0";
-        return launch(conn, listener, (o) => engine.serveConn(tls, { ...o, locate }));
-      }),
-    );
+    const conn = start(peer, listener, (o) => engine.serveConn(tls, { ...o, locate }), true);
+    if (conn === null) cutTls(tls, locate);
     return conn;
   };
   const acceptor = (l: Deno.TcpListener | Deno.TlsListener, listener: number): Acceptor => {

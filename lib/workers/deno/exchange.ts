@@ -42,7 +42,8 @@ export function connectionHandler(ctx: DenoContext, conn: EngineConnection): Eng
   const trusted = ctx.policy.forwarded.has(conn.peer.hostname);
   return (request, engineInfo) => {
     const url = request.url; // built by Deno on first read: read once, for the Host check and the line
-    const problem = authorityProblem(url, request.headers.get("host"));
+    const host = request.headers.get("host");
+    const problem = authorityProblem(url, host);
     if (problem !== null) return refused(conn, engineInfo.completed, problem);
     const ex = conn.begin();
     const info = new ClientInfo(
@@ -57,7 +58,7 @@ export function connectionHandler(ctx: DenoContext, conn: EngineConnection): Eng
     // headers after that (access log, post_request, metrics) needs them copied now.
     if (ctx.accessLog || ctx.observer !== null || ctx.metrics) req.headers.getSetCookie();
     const line = ctx.accessLog || ctx.board !== null
-      ? requestLine(request.method, url, conn.version)
+      ? requestLine(request.method, url, conn.tls && host === null ? "2.0" : "1.1")
       : null;
     const cycle = new RequestCycle(ctx, line, conn.peer);
     const p: Pending = { ctx, conn, ex, request: req, info, cycle, streamed: 0 };
@@ -211,8 +212,10 @@ function finish(p: Pending, res: Response): Response {
 }
 
 /**
- * The request line as the access log gives it. Deno's engine does not tell the HTTP version: it is
- * 2.0 where TLS chose h2, else 1.1 (also for h2c with prior knowledge on plain TCP).
+ * The request line as the access log gives it. Deno's engine does not tell the HTTP version: on a
+ * TLS connection a request without a Host header is HTTP/2 (its authority comes as `:authority`,
+ * which Deno's engine does not turn into a Host header; HTTP/1.1 requires Host, and HTTP/2 clients
+ * leave it out), anything else 1.1 (also h2c with prior knowledge on plain TCP).
  */
 function requestLine(method: string, url: string, version: "1.1" | "2.0"): RequestLine {
   const slash = url.indexOf("/", url.indexOf("//") + 2);

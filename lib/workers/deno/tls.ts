@@ -8,7 +8,6 @@
 
 import type { WorkerBase } from "../base.ts";
 import { loadCertPair } from "../tls/certs.ts";
-import { log } from "../../log.ts";
 import * as sys from "../../sys/mod.ts";
 import type { ListenerOpener } from "./graft.ts";
 
@@ -26,39 +25,16 @@ export function tlsOpener(w: WorkerBase): ListenerOpener<Deno.TlsListener> {
 }
 
 /**
- * The protocol ALPN chose once `tls`'s handshake is done (`http/1.1` when the client offered
- * none), or null when it failed or `signal` aborted it (the connection is then closed): a client
- * that stalls its handshake is cut by the deadline that aborts `signal`.
- *
- * Closing a Deno TLS connection mid-handshake does not close its socket: Deno's TLS stream
- * (rustls-tokio-stream) hands the unfinished handshake to a task that waits for it, with no
- * deadline, and keeps the socket meanwhile. So an abort first shuts the socket down (`locate`
- * finds its fd), which fails that handshake at once and lets the socket go.
+ * Closes `tls` at once, also mid-handshake: Deno's TLS stream (rustls-tokio-stream), dropped before
+ * its handshake is done, hands it to a task that waits for it with no deadline and keeps the
+ * socket meanwhile. So the socket (`locate` finds its fd) is shut down first, which fails that
+ * handshake at once and lets the socket go. The engine's forced close does the same
+ * (internals.ts, `locate`).
  */
-export async function handshaken(
-  tls: Deno.TlsConn,
-  signal: AbortSignal,
-  locate: () => number,
-): Promise<string | null> {
-  const close = () => {
-    try {
-      tls.close();
-    } catch { /* closed already */ }
-  };
-  const cut = () => {
-    const fd = locate();
-    if (fd >= 0) sys.shutdownBoth(fd);
-    close();
-  };
-  signal.addEventListener("abort", cut, { once: true });
+export function cutTls(tls: Deno.TlsConn, locate: () => number): void {
+  const fd = locate();
+  if (fd >= 0) sys.shutdownBoth(fd);
   try {
-    const { alpnProtocol } = await tls.handshake();
-    if (!signal.aborted) return alpnProtocol ?? "http/1.1";
-  } catch (e) {
-    log.debug(`TLS handshake from ${tls.remoteAddr.hostname} failed: ${(e as Error).message}`);
-    close();
-  } finally {
-    signal.removeEventListener("abort", cut);
-  }
-  return null;
+    tls.close();
+  } catch { /* closed already */ }
 }
