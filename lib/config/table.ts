@@ -259,8 +259,8 @@ export const SETTINGS = [
     type: "nullable string",
     meta: "FILE",
     help: "Serve HTTPS with this PEM certificate (chain) on every bind; needs `--keyfile` and " +
-      "`-k async` (HTTP/1.1 over TLS, see docs/deploy.md). Read at each worker's boot: HUP " +
-      "rotates it.",
+      "`-k async` (HTTP/2 and HTTP/1.1 by ALPN on Deno's engine, HTTP/1.1 on the strict one; see " +
+      "docs/deploy.md). Read at each worker's boot: HUP (or `--reload`) rotates it.",
   },
   {
     name: "keyfile",
@@ -298,7 +298,7 @@ export const SETTINGS = [
     section: "Debugging",
     flags: ["--reload"],
     type: "bool",
-    help: "Restart workers when source files change. For development only.",
+    help: "Restart workers when source files (or the TLS files) change. For development only.",
   },
   {
     name: "reload_extra_files",
