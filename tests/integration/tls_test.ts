@@ -432,6 +432,53 @@ Deno.test("-k async --certfile: TERM lets HTTP/2 streams in flight finish, then 
   });
 });
 
+Deno.test("-k async --certfile past --worker-connections: idle TLS connections and stalled handshakes are shed, new clients are served", async () => {
+  await withCerts(async (_dir, { cert, key }) => {
+    const s = await startServer([
+      APP,
+      "-k",
+      "async",
+      "-w",
+      "1",
+      "--worker-connections",
+      "4",
+      "--header-timeout",
+      "3", // a new connection may be shed after half of it
+      "--certfile",
+      cert,
+      "--keyfile",
+      key,
+    ]);
+    const held: Deno.Conn[] = [];
+    try {
+      await s.waitFor(/Accepting connections through Deno's TLS listener/);
+      const pid = s.workerPids()[0]!;
+      const caCerts = [await Deno.readTextFile(cert)];
+      // Twice the limit held open: handshaken and idle, and TCP only (a handshake never started).
+      for (let i = 0; i < 4; i++) {
+        const tls = await Deno.connectTls({ hostname: "localhost", port: s.port, caCerts });
+        await tls.handshake();
+        held.push(tls, await Deno.connect({ hostname: "127.0.0.1", port: s.port }));
+      }
+      await sleep(200);
+      for (const http2 of [true, false]) {
+        const client = Deno.createHttpClient({ caCerts, http1: !http2, http2 });
+        try {
+          const res = await fetch(`https://localhost:${s.port}/pid`, { client });
+          assertEquals([res.status, await res.text()], [200, String(pid)]);
+        } finally {
+          client.close();
+        }
+      }
+      assertEquals(s.workerPids(), [pid], "the worker serves on");
+      assert(!s.lines.some((l) => /\[ERROR\]|exited with code/.test(l)), s.lines.join("\n"));
+    } finally {
+      for (const c of held) c.close();
+      await s.stop();
+    }
+  });
+});
+
 Deno.test("TLS bad input stops the server at start with one line naming the file, exit 2", async () => {
   await withCerts(async (dir, a) => {
     const b = await selfSigned(dir, "b");

@@ -205,6 +205,9 @@ export class EngineConnection implements Tracked {
    */
   close(ms: number = this.#t.write): void {
     if (this.#closing || this.#server === null) return;
+    // A TLS connection that has sent no request may still be handshaking, which Deno's graceful
+    // close does not end (it would wait `ms`); with nothing to finish, it closes at once.
+    if (this.tls && this.#served === 0 && this.#exchanges.size === 0) return this.kill();
     this.#closing = true;
     this.#closeBy = performance.now() + ms;
     this.#ws?.close(1001, "Going Away");

@@ -28,7 +28,7 @@ export interface ServeFdOptions {
   onError: (error: unknown) => Response;
   /**
    * Finds the socket's fd (-1: gone) for a connection that does not tell it (a TLS one); called
-   * only to force a close. Without it, or for TLS, {@link EngineServer.unread} says false.
+   * only to force a close or to ask {@link EngineServer.unread}, which says false without it.
    */
   locate?: () => number;
 }
@@ -214,12 +214,16 @@ function serveRid(parts: Parts, rid: number, fd: number, options: ServeFdOptions
   let closing = false;
   // The fd is the stream's until the connection ends, which Deno's engine tells a moment
   // after it closed the fd: a new connection may have its number by then (another peer).
-  const forceClose = () => {
+  /** The fd, looked up (`locate`) the first time one that Deno does not tell is needed. */
+  const known = () => {
     if (open && fd < 0 && options.locate !== undefined) {
       fd = options.locate();
       peer = fd < 0 ? null : sys.peerKey(fd);
     }
-    if (open && peer !== null && sys.peerKey(fd) === peer) sys.shutdownBoth(fd);
+    return open && peer !== null;
+  };
+  const forceClose = () => {
+    if (known() && sys.peerKey(fd) === peer) sys.shutdownBoth(fd);
   };
   const abort = () => {
     if (!open) return;
@@ -237,7 +241,7 @@ function serveRid(parts: Parts, rid: number, fd: number, options: ServeFdOptions
     ),
     forceClose,
     shutdown: () => (closing = true, server.shutdown().catch(() => {})),
-    unread: () => open && fd >= 0 && sys.hasUnread(fd),
+    unread: () => known() && sys.peerKey(fd) === peer && sys.hasUnread(fd),
     // Deno's connection server is the resource created right after the stream's.
     adoptWebSocket: (response) => adopt(parts.core, response, rid + 1),
   };
