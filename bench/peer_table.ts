@@ -207,25 +207,33 @@ const nginx: Peer = {
   command: "nginx -p TMP -c nginx.conf -g 'daemon off;'   (worker_processes {workers}; return 200)",
   https: "listen 127.0.0.1:{port} ssl; ssl_certificate {certfile}; " +
     "ssl_certificate_key {keyfile}; ssl_protocols TLSv1.2 TLSv1.3",
-  start: (ctx) => {
+  start: async (ctx) => {
     const dir = Deno.makeTempDirSync({ prefix: "denocorn-bench-nginx-" });
-    Deno.mkdirSync(`${dir}/logs`);
-    Deno.writeTextFileSync(`${dir}/nginx.conf`, nginxConf(dir, ctx));
-    return startServer(
-      () => [
-        new ManagedProcess("nginx", "nginx", [
-          "-p",
-          dir,
-          "-c",
-          `${dir}/nginx.conf`,
-          "-g",
-          "daemon off;",
-        ], {
-          cwd: ctx.root,
-        }),
-      ],
-      (procs) => waitHttp(ctx.port, procs, ctx.signal, ctx.tls),
-    );
+    // Its config, pid file and logs go once it has stopped (a failed start included).
+    const removeDir = () => Deno.remove(dir, { recursive: true }).catch(() => {});
+    try {
+      Deno.mkdirSync(`${dir}/logs`);
+      Deno.writeTextFileSync(`${dir}/nginx.conf`, nginxConf(dir, ctx));
+      const server = await startServer(
+        () => [
+          new ManagedProcess("nginx", "nginx", [
+            "-p",
+            dir,
+            "-c",
+            `${dir}/nginx.conf`,
+            "-g",
+            "daemon off;",
+          ], {
+            cwd: ctx.root,
+          }),
+        ],
+        (procs) => waitHttp(ctx.port, procs, ctx.signal, ctx.tls),
+      );
+      return { pids: server.pids, stop: () => server.stop().then(removeDir) };
+    } catch (e) {
+      await removeDir();
+      throw e;
+    }
   },
 };
 
