@@ -313,7 +313,7 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
       peers.map((p) => {
         const r: PeerRuns = { name: p.name, label: p.label, samples: [], failures: [] };
         const why = noTls ?? skipped.get(p.name);
-        if (why !== undefined) r.skipped = why.replace(/^[^:]*: /, "");
+        if (why !== undefined) r.skipped = why.replace(/^[^:]*: (skipped, )?/, "");
         return [p.name, r];
       }),
     );
