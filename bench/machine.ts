@@ -1,10 +1,12 @@
 // deno-lint-ignore-file no-console
 /**
  * @module What a benchmark run measures besides load: the machine's facts for the report, the
- * 100 MiB file of the download scenario, and each server's worker RSS after a short load.
+ * 100 MiB file of the download scenario, the throwaway certificate of the HTTPS scenario, and
+ * each server's worker RSS after a short load.
  */
 
-import { descendants, freePort, type Peer } from "./peers.ts";
+import { selfSigned } from "../tests/integration/pki.ts";
+import { descendants, freePort, type Peer, type TlsFiles } from "./peers.ts";
 import { versionOf } from "./peer_table.ts";
 import type { MachineFacts, RssRow } from "./report.ts";
 import { runWrk } from "./wrk.ts";
@@ -53,6 +55,33 @@ export async function ensureBenchFile(): Promise<void> {
   const chunk = new Uint8Array(1024 * 1024).map((_, i) => (i * 7) & 0xff);
   using file = await Deno.open(path, { write: true, create: true, truncate: true });
   for (let i = 0; i < 100; i++) await file.write(chunk);
+}
+
+/** The HTTPS scenario's certificate; disposing of it removes its directory. */
+export interface BenchCert extends TlsFiles, AsyncDisposable {
+  dir: string;
+}
+
+/**
+ * A throwaway self-signed certificate for localhost and 127.0.0.1 (EC P-256, CA:FALSE, 1 day;
+ * tests/integration/pki.ts makes it with openssl) in a new temporary directory.
+ */
+export async function makeBenchCert(): Promise<BenchCert> {
+  const dir = await Deno.makeTempDir({ prefix: "denocorn-bench-tls-" });
+  const remove = () => Deno.remove(dir, { recursive: true }).catch(() => {});
+  try {
+    const { cert, key } = await selfSigned(dir, "localhost");
+    return {
+      dir,
+      certFile: cert,
+      keyFile: key,
+      certPem: await Deno.readTextFile(cert),
+      [Symbol.asyncDispose]: remove,
+    };
+  } catch (e) {
+    await remove();
+    throw e;
+  }
 }
 
 /** VmRSS in KiB of a process, or 0 when it is gone. */

@@ -42,16 +42,35 @@ const NGINX: Requirement = {
   install: "apt-get install -y nginx",
 };
 
-function fill(template: string, ctx: StartContext): string {
-  return template.replaceAll("{port}", String(ctx.port)).replaceAll(
+/** The placeholders filled: `{port}`, `{workers}`, and with `tls` `{certfile}`, `{keyfile}`. */
+function fill(template: string, ctx: Pick<StartContext, "port" | "workers" | "tls">): string {
+  const filled = template.replaceAll("{port}", String(ctx.port)).replaceAll(
     "{workers}",
     String(ctx.workers),
   );
+  return ctx.tls === undefined
+    ? filled
+    : filled.replaceAll("{certfile}", ctx.tls.certFile).replaceAll("{keyfile}", ctx.tls.keyFile);
 }
 
 /** The arguments of a documented command line (a trailing `   (note)` is not part of it). */
 function argv(command: string): string[] {
   return command.split("   (")[0]!.split(" ").filter((a) => a !== "").slice(1);
+}
+
+/**
+ * The arguments a peer runs with: its command line without the program, and when the context has
+ * `tls`, its `https` flags after them. Throws for `tls` on a peer without `https`.
+ */
+export function commandArgs(
+  command: string,
+  https: string | undefined,
+  ctx: Pick<StartContext, "port" | "workers" | "tls">,
+): string[] {
+  const args = argv(fill(command, ctx));
+  if (ctx.tls === undefined) return args;
+  if (https === undefined) throw new Error(`no HTTPS for: ${command}`);
+  return [...args, ...argv(`_ ${fill(https, ctx)}`)];
 }
 
 /** A peer that is one command line (its own arbiter or primary) waited on over HTTP. */
@@ -62,7 +81,7 @@ function single(
   requires: Requirement[],
   bin: string,
   command: string,
-  env: Record<string, string> = {},
+  https?: string,
 ): Peer {
   return {
     name,
@@ -70,20 +89,28 @@ function single(
     family,
     requires,
     command,
+    ...(https === undefined ? {} : { https }),
     start: (ctx) =>
       startServer(
         () => [
-          new ManagedProcess(label, bin, argv(fill(command, ctx)), {
+          new ManagedProcess(label, bin, commandArgs(command, https, ctx), {
             cwd: ctx.root,
-            env: { NO_COLOR: "1", ...env, DENO_JOBS: String(ctx.workers) },
+            env: { NO_COLOR: "1", DENO_JOBS: String(ctx.workers) },
           }),
         ],
-        (procs) => waitHttp(ctx.port, procs, ctx.signal),
+        (procs) => waitHttp(ctx.port, procs, ctx.signal, ctx.tls),
       ),
   };
 }
 
-/** A denocorn peer: `-k sync`, or `-k async` on one HTTP engine (`--http deno|strict`). */
+/** The HTTPS flags of denocorn and gunicorn. */
+const CERTFILE = "--certfile {certfile} --keyfile {keyfile}";
+
+/**
+ * A denocorn peer: `-k sync`, or `-k async` on one HTTP engine (`--http deno|strict`); the async
+ * ones serve HTTPS with `--certfile/--keyfile` (Deno's TLS listener on `deno`, node:tls on
+ * `strict`), the sync worker refuses them.
+ */
 function denocorn(workerClass: "sync" | "async", http?: "deno" | "strict"): Peer {
   const engine = http === undefined ? "" : ` --http ${http}`;
   const suffix = http === undefined || http === "deno" ? "" : `-${http}`;
@@ -95,6 +122,7 @@ function denocorn(workerClass: "sync" | "async", http?: "deno" | "strict"): Peer
     Deno.execPath(),
     `deno run -A main.ts bench/apps/app.ts:app --bind 127.0.0.1:{port} --workers {workers} ` +
       `--worker-class ${workerClass}${engine} --log-level warning`,
+    workerClass === "async" ? CERTFILE : undefined,
   );
 }
 
@@ -107,39 +135,68 @@ function gunicorn(workerClass: string, extra = ""): Peer {
     "gunicorn",
     `gunicorn -w {workers} -k ${workerClass}${extra} -b 127.0.0.1:{port} --log-level warning ` +
       `--chdir bench/apps app_wsgi:app`,
+    CERTFILE,
   );
 }
 
-/** N independent `Deno.serve` processes on one port with `reusePort` (Linux). */
+/**
+ * N independent `Deno.serve` processes on one port with `reusePort` (Linux), over HTTPS
+ * `Deno.serve({ cert, key, reusePort })`; both need `--unstable-net` in Deno 2.9 (without it
+ * `Deno.listen`/`Deno.listenTls` refuse `reusePort`).
+ */
+const DENO_SERVE = "deno run -A --unstable-net bench/apps/deno_serve.ts {port}";
+const DENO_SERVE_TLS = "--cert {certfile} --key {keyfile}";
 const denoServeReusePort: Peer = {
   name: "deno-reuseport",
   label: "Deno.serve reusePort",
   family: "deno",
   requires: [DENO],
-  command: "{workers} x deno run -A --unstable-net bench/apps/deno_serve.ts {port}   (reusePort)",
+  command: `{workers} x ${DENO_SERVE}   (reusePort)`,
+  https: DENO_SERVE_TLS,
   start: (ctx) =>
     startServer(
       () =>
         Array.from(
           { length: ctx.workers },
           (_, i) =>
-            new ManagedProcess(`Deno.serve #${i + 1}`, Deno.execPath(), [
-              "run",
-              "-A",
-              "--unstable-net",
-              "bench/apps/deno_serve.ts",
-              String(ctx.port),
-            ], { cwd: ctx.root, env: { NO_COLOR: "1" } }),
+            new ManagedProcess(
+              `Deno.serve #${i + 1}`,
+              Deno.execPath(),
+              commandArgs(DENO_SERVE, DENO_SERVE_TLS, ctx),
+              { cwd: ctx.root, env: { NO_COLOR: "1" } },
+            ),
         ),
       async (procs) => {
         // Every process must be listening, or the first would take all the connections.
         await Promise.all(
           procs.map((p) => p.waitForOutput(/^ready /m, READY_TIMEOUT_MS, ctx.signal)),
         );
-        await waitHttp(ctx.port, procs, ctx.signal);
+        await waitHttp(ctx.port, procs, ctx.signal, ctx.tls);
       },
     ),
 };
+
+/**
+ * nginx's configuration: `workers` processes answering a fixed 200 on 127.0.0.1:`port`, over
+ * HTTPS (`listen ... ssl`, HTTP/1.1, TLS 1.2 or 1.3) with `tls`; `dir` holds its pid, logs and
+ * temp paths.
+ */
+export function nginxConf(
+  dir: string,
+  ctx: Pick<StartContext, "port" | "workers" | "tls">,
+): string {
+  const listen = ctx.tls === undefined
+    ? `    listen 127.0.0.1:${ctx.port};\n`
+    : `    listen 127.0.0.1:${ctx.port} ssl;\n    ssl_certificate ${ctx.tls.certFile};\n` +
+      // Debian's nginx 1.22 offers TLS 1.2 at most unless told; the other peers speak 1.3.
+      `    ssl_certificate_key ${ctx.tls.keyFile};\n    ssl_protocols TLSv1.2 TLSv1.3;\n`;
+  return `worker_processes ${ctx.workers};\npid ${dir}/nginx.pid;\nerror_log ${dir}/logs/error.log;\n` +
+    `events { worker_connections 4096; }\nhttp {\n  access_log off;\n  keepalive_requests 1000000;\n` +
+    `  client_body_temp_path ${dir};\n  proxy_temp_path ${dir};\n  fastcgi_temp_path ${dir};\n` +
+    `  uwsgi_temp_path ${dir};\n  scgi_temp_path ${dir};\n` +
+    `  server {\n${listen}    location / {\n` +
+    `      default_type text/plain;\n      return 200 "Hello, world!\\n";\n    }\n  }\n}\n`;
+}
 
 /** nginx answering a fixed 200 from 2 worker processes: the ceiling of the loopback setup. */
 const nginx: Peer = {
@@ -148,33 +205,35 @@ const nginx: Peer = {
   family: "nginx",
   requires: [NGINX],
   command: "nginx -p TMP -c nginx.conf -g 'daemon off;'   (worker_processes {workers}; return 200)",
-  start: (ctx) => {
+  https: "listen 127.0.0.1:{port} ssl; ssl_certificate {certfile}; " +
+    "ssl_certificate_key {keyfile}; ssl_protocols TLSv1.2 TLSv1.3",
+  start: async (ctx) => {
     const dir = Deno.makeTempDirSync({ prefix: "denocorn-bench-nginx-" });
-    Deno.mkdirSync(`${dir}/logs`);
-    Deno.writeTextFileSync(
-      `${dir}/nginx.conf`,
-      `worker_processes ${ctx.workers};\npid ${dir}/nginx.pid;\nerror_log ${dir}/logs/error.log;\n` +
-        `events { worker_connections 4096; }\nhttp {\n  access_log off;\n  keepalive_requests 1000000;\n` +
-        `  client_body_temp_path ${dir};\n  proxy_temp_path ${dir};\n  fastcgi_temp_path ${dir};\n` +
-        `  uwsgi_temp_path ${dir};\n  scgi_temp_path ${dir};\n` +
-        `  server {\n    listen 127.0.0.1:${ctx.port};\n    location / {\n` +
-        `      default_type text/plain;\n      return 200 "Hello, world!\\n";\n    }\n  }\n}\n`,
-    );
-    return startServer(
-      () => [
-        new ManagedProcess("nginx", "nginx", [
-          "-p",
-          dir,
-          "-c",
-          `${dir}/nginx.conf`,
-          "-g",
-          "daemon off;",
-        ], {
-          cwd: ctx.root,
-        }),
-      ],
-      (procs) => waitHttp(ctx.port, procs, ctx.signal),
-    );
+    // Its config, pid file and logs go once it has stopped (a failed start included).
+    const removeDir = () => Deno.remove(dir, { recursive: true }).catch(() => {});
+    try {
+      Deno.mkdirSync(`${dir}/logs`);
+      Deno.writeTextFileSync(`${dir}/nginx.conf`, nginxConf(dir, ctx));
+      const server = await startServer(
+        () => [
+          new ManagedProcess("nginx", "nginx", [
+            "-p",
+            dir,
+            "-c",
+            `${dir}/nginx.conf`,
+            "-g",
+            "daemon off;",
+          ], {
+            cwd: ctx.root,
+          }),
+        ],
+        (procs) => waitHttp(ctx.port, procs, ctx.signal, ctx.tls),
+      );
+      return { pids: server.pids, stop: () => server.stop().then(removeDir) };
+    } catch (e) {
+      await removeDir();
+      throw e;
+    }
   },
 };
 

@@ -17,6 +17,14 @@ export interface Requirement {
 /** Which app a peer runs; a scenario names one app per family (see scenarios.ts). */
 export type AppFamily = "denocorn" | "wsgi" | "asgi" | "deno" | "serve" | "node" | "nginx";
 
+/** The throwaway certificate of an HTTPS scenario (bench/machine.ts makes it). */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+  /** The certificate itself (PEM): the readiness probe trusts it and nothing else. */
+  certPem: string;
+}
+
 /** What a peer gets when it is started. */
 export interface StartContext {
   /** Repository root; the working directory of every server. */
@@ -27,6 +35,8 @@ export interface StartContext {
   workers: number;
   /** Aborting makes a pending start reject (the processes already spawned are stopped). */
   signal: AbortSignal;
+  /** Set for an HTTPS scenario: serve HTTPS with this certificate (only peers with `https`). */
+  tls?: TlsFiles;
 }
 
 /** A running server. `stop` is idempotent and never rejects. */
@@ -45,6 +55,11 @@ export interface Peer {
   requires: Requirement[];
   /** The command line, for the docs; `{port}`, `{workers}` and `{app}` are placeholders. */
   command: string;
+  /**
+   * How it serves HTTPS when the context has `tls`, for the docs (`{certfile}`, `{keyfile}` are
+   * placeholders); a peer without it sits out the HTTPS scenarios.
+   */
+  https?: string;
   start(ctx: StartContext): Promise<Server>;
 }
 
@@ -258,11 +273,16 @@ export function freePort(): number {
   return port;
 }
 
-/** One `GET path` with `Connection: close`; resolves to the status code, or null on failure. */
-export async function probe(port: number, path = "/"): Promise<number | null> {
-  let conn: Deno.TcpConn | null = null;
+/**
+ * One `GET path` with `Connection: close`, over TLS when `certPem` is given (trusting that
+ * certificate only, HTTP/1.1 without ALPN); resolves to the status code, or null on failure.
+ */
+export async function probe(port: number, path = "/", certPem?: string): Promise<number | null> {
+  let conn: Deno.Conn | null = null;
   try {
-    conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conn = certPem === undefined
+      ? await Deno.connect({ hostname: "127.0.0.1", port })
+      : await Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [certPem] });
     const req = `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`;
     await conn.write(new TextEncoder().encode(req));
     const buf = new Uint8Array(64);
@@ -284,11 +304,15 @@ export async function probe(port: number, path = "/"): Promise<number | null> {
   }
 }
 
-/** Resolves once `port` answers with a 2xx; rejects if any of `procs` exits, or on timeout. */
+/**
+ * Resolves once `port` answers with a 2xx (over TLS with `tls`); rejects if any of `procs` exits,
+ * or on timeout.
+ */
 export async function waitHttp(
   port: number,
   procs: ManagedProcess[],
   signal: AbortSignal,
+  tls?: TlsFiles,
   timeoutMs = READY_TIMEOUT_MS,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -300,7 +324,7 @@ export async function waitHttp(
         throw new Error(`${p.label} exited (code ${p.exited.code}) before it answered`);
       }
     }
-    last = await probe(port);
+    last = await probe(port, "/", tls?.certPem);
     if (last !== null && last >= 200 && last < 300) return;
     if (Date.now() > deadline) {
       throw new Error(

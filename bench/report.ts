@@ -196,6 +196,20 @@ export function rssTable(rows: readonly RssRow[], baseline: string): string {
   );
 }
 
+/** How a server is run, for the docs: its command line and, if it serves HTTPS, how. */
+export interface ServerCommand {
+  label: string;
+  command: string;
+  /** What it adds to serve HTTPS (the HTTPS scenarios); absent when it sits them out. */
+  https?: string;
+}
+
+/** One line of the docs' server list. */
+export function serverLine(p: ServerCommand): string {
+  return `- ${p.label}: \`${p.command}\`` +
+    (p.https === undefined ? "" : `; over HTTPS: \`${p.https}\``);
+}
+
 /** Everything `--write` puts in docs/benchmarks.md. */
 export interface Report {
   facts: MachineFacts;
@@ -203,7 +217,7 @@ export interface Report {
   rounds: number;
   durationSec: number;
   workers: number;
-  peers: { label: string; command: string }[];
+  peers: ServerCommand[];
   scenarios: ScenarioResult[];
   baseline: string;
   notes: string[];
@@ -290,7 +304,7 @@ export function markdown(r: Report): string {
     "",
     "## Servers",
     "",
-    ...r.peers.map((p) => `- ${p.label}: \`${p.command}\``),
+    ...r.peers.map(serverLine),
     "",
     "## Reproduce",
     "",

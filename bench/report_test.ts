@@ -1,5 +1,13 @@
 import { strictEqual, throws } from "node:assert/strict";
-import { median, type PeerRuns, ratio, rssTable, summarize, summaryTable } from "./report.ts";
+import {
+  median,
+  type PeerRuns,
+  ratio,
+  rssTable,
+  serverLine,
+  summarize,
+  summaryTable,
+} from "./report.ts";
 import type { WrkResult } from "./wrk.ts";
 
 function sample(rps: number, p99Ms = 2, readErrors = 0): WrkResult {
@@ -54,4 +62,12 @@ Deno.test("rssTable compares median worker RSS with the baseline", () => {
     { name: "b", label: "bare", workersKiB: [50 * 1024, 50 * 1024], totalKiB: 100 * 1024 },
   ], "b");
   strictEqual(t.includes("| denocorn | 2 | 61.0 MiB | 180.0 MiB | 1.22x |"), true);
+});
+
+Deno.test("serverLine() gives a server's command and, if it serves HTTPS, what that adds", () => {
+  strictEqual(serverLine({ label: "a", command: "a -p {port}" }), "- a: `a -p {port}`");
+  strictEqual(
+    serverLine({ label: "b", command: "b", https: "--cert {certfile}" }),
+    "- b: `b`; over HTTPS: `--cert {certfile}`",
+  );
 });

@@ -7,8 +7,14 @@
  */
 
 import { parseArgs } from "node:util";
-import { ensureBenchFile, machineFacts, measureRss } from "./machine.ts";
-import { freePort, type Peer, stopAll } from "./peers.ts";
+import {
+  type BenchCert,
+  ensureBenchFile,
+  machineFacts,
+  makeBenchCert,
+  measureRss,
+} from "./machine.ts";
+import { freePort, type Peer, stopAll, type TlsFiles } from "./peers.ts";
 import { BASELINE, missingRequirement, PEERS, versionOf } from "./peer_table.ts";
 import { barChart } from "./chart.ts";
 import { runMixed, toSample } from "./mixed_client.ts";
@@ -23,7 +29,7 @@ import {
   type ScenarioResult,
   scenarioSection,
 } from "./report.ts";
-import { type Scenario, SCENARIOS } from "./scenarios.ts";
+import { type Scenario, scenarioPeers, SCENARIOS, scenarioUrl } from "./scenarios.ts";
 import { checkRssTargets, checkTargets, type RssTarget, targetLine } from "./targets.ts";
 import { runWrk, socketErrorCount, wrkArgs } from "./wrk.ts";
 
@@ -133,11 +139,18 @@ async function measure(
   runs: PeerRuns,
   signal: AbortSignal,
   script: string | null,
+  tls: TlsFiles | null,
 ): Promise<void> {
   const port = freePort();
   let server;
   try {
-    server = await peer.start({ root: ROOT, port, workers: opts.workers, signal });
+    server = await peer.start({
+      root: ROOT,
+      port,
+      workers: opts.workers,
+      signal,
+      ...(tls === null ? {} : { tls }),
+    });
   } catch (e) {
     if (signal.aborted) throw e;
     const msg = `start failed: ${(e as Error).message}`;
@@ -166,7 +179,7 @@ async function measure(
       }
       const path = scenario.paths?.[peer.family] ?? scenario.path;
       return await runWrk({
-        url: `http://127.0.0.1:${port}${path}`,
+        url: scenarioUrl(scenario, port, path),
         threads: scenario.threads,
         connections: scenario.connections,
         durationSec,
@@ -214,13 +227,31 @@ function driverCommand(scenario: Scenario, durationSec: number): string {
       `every 20th request GET /slow, the rest GET ${scenario.path}, Connection: close`
     : "wrk " +
       wrkArgs({
-        url: `http://127.0.0.1:PORT${scenario.path}`,
+        url: scenarioUrl(scenario, "PORT", scenario.path),
         threads: scenario.threads,
         connections: scenario.connections,
         durationSec,
         headers: scenario.headers.map((h) => `"${h}"`),
         ...(scenario.script === undefined ? {} : { script: "post.lua" }),
       }).join(" ");
+}
+
+/**
+ * The HTTPS scenario's certificate, or why there is none (openssl missing or failing), in the
+ * skip line's form: its servers are then shown as skipped with that reason.
+ */
+async function benchCert(): Promise<BenchCert | string> {
+  try {
+    return await makeBenchCert();
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound
+      ? "https: skipped, `openssl` not found; install it with: apt-get install -y openssl"
+      : `https: skipped, openssl could not make the certificate: ${
+        (e as Error).message.split("\n")[0]
+      }`;
+    console.error(why);
+    return why;
+  }
 }
 
 /** Writes docs/benchmarks.md and the chart, in `deno fmt`'s canonical form. */
@@ -266,8 +297,13 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
   }
   const results: ScenarioResult[] = [];
   if (opts.scenarios.some((s) => s.name === "file-100m")) await ensureBenchFile();
+  // The HTTPS scenario's throwaway certificate, removed when the run ends however it ends.
+  const certOrWhy = opts.scenarios.some((s) => s.https) ? await benchCert() : null;
+  await using cert = typeof certOrWhy === "string" ? null : certOrWhy;
   for (const scenario of opts.scenarios) {
-    const peers = opts.peers.filter((p) => scenario.families.includes(p.family));
+    const peers = scenarioPeers(scenario, opts.peers);
+    const tls = scenario.https ? cert : null;
+    const noTls = scenario.https && typeof certOrWhy === "string" ? certOrWhy : null;
     let script: string | null = null;
     if (scenario.script !== undefined) {
       script = await Deno.makeTempFile({ suffix: ".lua" });
@@ -276,12 +312,12 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
     const runs = new Map<string, PeerRuns>(
       peers.map((p) => {
         const r: PeerRuns = { name: p.name, label: p.label, samples: [], failures: [] };
-        const why = skipped.get(p.name);
-        if (why !== undefined) r.skipped = why.replace(/^[^:]*: /, "");
+        const why = noTls ?? skipped.get(p.name);
+        if (why !== undefined) r.skipped = why.replace(/^[^:]*: (skipped, )?/, "");
         return [p.name, r];
       }),
     );
-    const active = peers.filter((p) => !skipped.has(p.name));
+    const active = noTls === null ? peers.filter((p) => !skipped.has(p.name)) : [];
     console.error(
       `scenario ${scenario.name}: ${opts.rounds} rounds x ${opts.durationSec}s, ` +
         `servers ${active.map((p) => p.name).join(", ") || "(none)"}`,
@@ -291,7 +327,7 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
       console.error(`round ${round + 1}/${opts.rounds}: ${order.map((p) => p.name).join(" ")}`);
       for (const peer of order) {
         if (signal.aborted) throw new Error("interrupted");
-        await measure(peer, scenario, opts, runs.get(peer.name)!, signal, script);
+        await measure(peer, scenario, opts, runs.get(peer.name)!, signal, script, tls);
       }
     }
     if (script !== null) await Deno.remove(script);
@@ -334,10 +370,15 @@ async function bench(opts: Options, signal: AbortSignal): Promise<number> {
       peers: opts.peers.map((p) => ({
         label: p.label,
         command: p.command.replaceAll("{workers}", String(opts.workers)),
+        ...(p.https === undefined ? {} : { https: p.https }),
       })),
       scenarios: results,
       baseline: BASELINE,
-      notes: [...skipped.values(), ...notRun(opts.scenarios)],
+      notes: [
+        ...skipped.values(),
+        ...(typeof certOrWhy === "string" ? [certOrWhy] : []),
+        ...notRun(opts.scenarios),
+      ],
       rss,
       rssBaseline: RSS_BASELINE,
       checks,

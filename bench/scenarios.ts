@@ -3,7 +3,7 @@
  * and the targets the report checks.
  */
 
-import type { AppFamily } from "./peers.ts";
+import type { AppFamily, Peer } from "./peers.ts";
 
 /** A goal: `peer`'s metric compared with `against`'s (`rps`: at least ratio×; `p99`: at most). */
 export interface Target {
@@ -39,6 +39,11 @@ export interface Scenario {
   script?: string;
   /** Families that can run it (nginx only answers a fixed 200). */
   families: readonly AppFamily[];
+  /**
+   * Over HTTPS: the run makes a throwaway self-signed certificate, the peers that serve HTTPS
+   * (those with `https`) serve it, wrk connects to `https://`.
+   */
+  https?: true;
   targets: readonly Target[];
   /** Not run by default (keeps `deno task bench` near 12 minutes); `--scenario all` runs it. */
   extra?: true;
@@ -166,4 +171,39 @@ export const SCENARIOS: readonly Scenario[] = [
       { peer: "denocorn-sync", against: "deno-reuseport", ratio: 0.5, metric: "p99" },
     ],
   },
+  {
+    name: "https-keepalive",
+    description: "GET / → 200 `Hello, world!` over HTTPS, HTTP/1.1 keep-alive, 32 connections " +
+      "(hello-keepalive with TLS: 1.3, TLS_AES_256_GCM_SHA384 with wrk's OpenSSL on every " +
+      "server), a throwaway self-signed EC P-256 certificate made for the run. The servers " +
+      "that serve HTTPS: denocorn async with `--certfile/--keyfile` on Deno's TLS listener " +
+      "(`--http deno`) and on node:tls (`--http strict`); gunicorn with `--certfile/--keyfile` " +
+      "(the sync worker closes every connection, so it pays a handshake per request); " +
+      "`Deno.serve({ cert, key, reusePort })`; nginx `listen ... ssl`.",
+    driver: "wrk",
+    path: "/",
+    headers: [],
+    threads: 2,
+    connections: 32,
+    families: [...APP_FAMILIES, "nginx"],
+    https: true,
+    targets: [
+      { peer: "denocorn-async", against: "deno-reuseport", ratio: 0.8, metric: "rps" },
+    ],
+  },
 ];
+
+/** The peers that take part in `s`: those of its families, and over HTTPS those that serve it. */
+export function scenarioPeers<P extends Pick<Peer, "family" | "https">>(
+  s: Scenario,
+  peers: readonly P[],
+): P[] {
+  return peers.filter((p) =>
+    s.families.includes(p.family) && (s.https === undefined || p.https !== undefined)
+  );
+}
+
+/** The URL the load generator asks for (`http://` or `https://`, always 127.0.0.1). */
+export function scenarioUrl(s: Scenario, port: number | "PORT", path: string): string {
+  return `${s.https ? "https" : "http"}://127.0.0.1:${port}${path}`;
+}
