@@ -51,16 +51,21 @@ export interface Scenario {
 
 const APP_FAMILIES: AppFamily[] = ["denocorn", "wsgi", "asgi", "serve", "deno", "node"];
 
+/** hello-keepalive's load, also run over HTTPS. */
+const HELLO = {
+  driver: "wrk",
+  path: "/",
+  headers: [],
+  threads: 2,
+  connections: 32,
+  families: [...APP_FAMILIES, "nginx"],
+} as const satisfies Partial<Scenario>;
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: "hello-keepalive",
     description: "1. GET / → 200 `Hello, world!`, HTTP/1.1 keep-alive, 32 connections",
-    driver: "wrk",
-    path: "/",
-    headers: [],
-    threads: 2,
-    connections: 32,
-    families: [...APP_FAMILIES, "nginx"],
+    ...HELLO,
     targets: [{ peer: "denocorn-async", against: "deno-serve-parallel", ratio: 1, metric: "rps" }],
   },
   {
@@ -180,12 +185,7 @@ export const SCENARIOS: readonly Scenario[] = [
       "(`--http deno`) and on node:tls (`--http strict`); gunicorn with `--certfile/--keyfile` " +
       "(the sync worker closes every connection, so it pays a handshake per request); " +
       "`Deno.serve({ cert, key, reusePort })`; nginx `listen ... ssl`.",
-    driver: "wrk",
-    path: "/",
-    headers: [],
-    threads: 2,
-    connections: 32,
-    families: [...APP_FAMILIES, "nginx"],
+    ...HELLO,
     https: true,
     targets: [
       { peer: "denocorn-async", against: "deno-reuseport", ratio: 0.8, metric: "rps" },

@@ -19,41 +19,36 @@ export async function selfSigned(
   name: string,
 ): Promise<{ cert: string; key: string }> {
   const cert = `${dir}/${name}.crt`, key = `${dir}/${name}.key`;
-  await openssl([
-    "req",
-    "-x509",
-    ...EC,
-    "-days",
-    "1",
-    "-subj",
-    "/CN=localhost",
+  await selfSignedReq("localhost", key, cert, [
     "-addext",
     "subjectAltName=DNS:localhost,IP:127.0.0.1",
     "-addext",
     "basicConstraints=critical,CA:FALSE",
-    "-keyout",
-    key,
-    "-out",
-    cert,
   ]);
   return { cert, key };
 }
 
-/** A self-signed CA `name` in `dir`. */
-export async function makeCa(dir: string, name: string): Promise<void> {
-  await openssl([
+/** A self-signed certificate for CN `cn` (key `key`, certificate `out`) with `extra` options. */
+function selfSignedReq(cn: string, key: string, out: string, extra: string[] = []): Promise<void> {
+  return openssl([
     "req",
     "-x509",
     ...EC,
     "-days",
     "1",
     "-subj",
-    `/CN=${name}`,
+    `/CN=${cn}`,
+    ...extra,
     "-keyout",
-    `${dir}/${name}.key`,
+    key,
     "-out",
-    `${dir}/${name}.crt`,
+    out,
   ]);
+}
+
+/** A self-signed CA `name` in `dir`. */
+export function makeCa(dir: string, name: string): Promise<void> {
+  return selfSignedReq(name, `${dir}/${name}.key`, `${dir}/${name}.crt`);
 }
 
 /** A certificate `name` issued by CA `ca`, with extensions `ext` (an openssl extfile's lines). */

@@ -26,6 +26,11 @@ async function withCerts(fn: (dir: string, pair: { cert: string; key: string }) 
   }
 }
 
+/** denocorn's arguments to serve `app` over HTTPS with `pair` (`-k async`), then `more`. */
+function https(app: string, pair: { cert: string; key: string }, ...more: string[]): string[] {
+  return [app, "-k", "async", "--certfile", pair.cert, "--keyfile", pair.key, ...more];
+}
+
 async function curl(args: string[]): Promise<string> {
   const out = await new Deno.Command("curl", {
     args: ["-sS", "--max-time", "10", ...args],
@@ -104,7 +109,7 @@ for (const mode of MODES) {
   Deno.test(`-k async --certfile, ${mode.name}: curl --http1.1 and --http2, fetch, https URLs, access log`, async () => {
     await withCerts(async (_dir, { cert, key }) => {
       const s = await startServer(
-        [ECHO, "-k", "async", "--certfile", cert, "--keyfile", key, ...mode.args, ...LOG],
+        https(ECHO, { cert, key }, ...mode.args, ...LOG),
         { env: mode.env },
       );
       try {
@@ -148,18 +153,9 @@ for (const mode of MODES) {
 for (const mode of MODES.slice(0, 2)) {
   Deno.test(`-k async --certfile, ${mode.name}: closes plain HTTP sent to it, a stalled handshake by --header-timeout, and its worker serves on`, async () => {
     await withCerts(async (_dir, { cert, key }) => {
-      const s = await startServer([
-        ECHO,
-        "-k",
-        "async",
-        "--certfile",
-        cert,
-        "--keyfile",
-        key,
-        "--header-timeout",
-        "1",
-        ...mode.args,
-      ]);
+      const s = await startServer(
+        https(ECHO, { cert, key }, "--header-timeout", "1", ...mode.args),
+      );
       try {
         await s.waitFor(/Booting worker/);
         const pid = s.workerPids()[0]!;
@@ -223,17 +219,7 @@ Deno.test("-k async --certfile: a HUP rotates the certificate and keep-alive HTT
     await Deno.copyFile(a.cert, live.cert);
     await Deno.copyFile(a.key, live.key);
     const pemA = await Deno.readTextFile(a.cert), pemB = await Deno.readTextFile(b.cert);
-    const s = await startServer([
-      APP,
-      "-k",
-      "async",
-      "-w",
-      "2",
-      "--certfile",
-      live.cert,
-      "--keyfile",
-      live.key,
-    ]);
+    const s = await startServer(https(APP, live, "-w", "2"));
     try {
       const tlsTo = (caCerts: string[]) => () =>
         Deno.connectTls({ hostname: "localhost", port: s.port, caCerts });
@@ -283,16 +269,7 @@ Deno.test("-k async --certfile --reload: a renewed certificate file reloads the 
     await Deno.copyFile(a.cert, live.cert);
     await Deno.copyFile(a.key, live.key);
     const pemB = await Deno.readTextFile(b.cert);
-    const s = await startServer([
-      ECHO,
-      "-k",
-      "async",
-      "--certfile",
-      live.cert,
-      "--keyfile",
-      live.key,
-      "--reload",
-    ]);
+    const s = await startServer(https(ECHO, live, "--reload"));
     try {
       await s.waitFor(/Booting worker/);
       await sleep(300); // the watcher is up
@@ -331,7 +308,7 @@ async function readAtLeast(conn: Deno.Conn, n: number): Promise<Uint8Array> {
 
 Deno.test("-k async --certfile: a WebSocket over TLS (wss) upgrades and echoes on Deno's engine", async () => {
   await withCerts(async (_dir, { cert, key }) => {
-    const s = await startServer([APP, "-k", "async", "--certfile", cert, "--keyfile", key]);
+    const s = await startServer(https(APP, { cert, key }));
     try {
       const caCerts = [await Deno.readTextFile(cert)];
       const conn = await Deno.connectTls({ hostname: "localhost", port: s.port, caCerts });
@@ -375,18 +352,7 @@ function curlH2(cert: string, urls: string[]): Promise<string> {
 
 Deno.test("-k async --certfile --max-requests on HTTP/2: streams count as requests, the worker recycles, no request is lost", async () => {
   await withCerts(async (_dir, { cert, key }) => {
-    const s = await startServer([
-      APP,
-      "-k",
-      "async",
-      "--certfile",
-      cert,
-      "--keyfile",
-      key,
-      "--max-requests",
-      "3",
-      ...LOG,
-    ]);
+    const s = await startServer(https(APP, { cert, key }, "--max-requests", "3", ...LOG));
     try {
       await s.waitFor(/Booting worker/);
       const base = `https://localhost:${s.port}`;
@@ -407,7 +373,7 @@ Deno.test("-k async --certfile --max-requests on HTTP/2: streams count as reques
 
 Deno.test("-k async --certfile: TERM lets HTTP/2 streams in flight finish, then the server exits 0", async () => {
   await withCerts(async (_dir, { cert, key }) => {
-    const s = await startServer([APP, "-k", "async", "--certfile", cert, "--keyfile", key]);
+    const s = await startServer(https(APP, { cert, key }));
     const client = Deno.createHttpClient({
       caCerts: [await Deno.readTextFile(cert)],
       http1: false,
@@ -434,21 +400,9 @@ Deno.test("-k async --certfile: TERM lets HTTP/2 streams in flight finish, then 
 
 Deno.test("-k async --certfile past --worker-connections: idle TLS connections and stalled handshakes are shed, new clients are served", async () => {
   await withCerts(async (_dir, { cert, key }) => {
-    const s = await startServer([
-      APP,
-      "-k",
-      "async",
-      "-w",
-      "1",
-      "--worker-connections",
-      "4",
-      "--header-timeout",
-      "3", // a new connection may be shed after half of it
-      "--certfile",
-      cert,
-      "--keyfile",
-      key,
-    ]);
+    // --header-timeout 3: a new connection may be shed after half of it.
+    const limits = ["-w", "1", "--worker-connections", "4", "--header-timeout", "3"];
+    const s = await startServer(https(APP, { cert, key }, ...limits));
     const held: Deno.Conn[] = [];
     try {
       await s.waitFor(/Accepting connections through Deno's TLS listener/);
