@@ -65,9 +65,14 @@ function lastOf(value: string): string {
   return items[items.length - 1] ?? "";
 }
 
+/**
+ * The request scheme a forwarded proto names: `https`/`http`, and a WebSocket's `wss`/`ws` as the
+ * `https`/`http` of its upgrade request (some proxies forward those as uvicorn reads them).
+ */
 function schemeOf(text: string): "http" | "https" | null {
   const s = text.toLowerCase();
-  return s === "https" || s === "http" ? s : null;
+  if (s === "https" || s === "wss") return "https";
+  return s === "http" || s === "ws" ? "http" : null;
 }
 
 function pickClient(hops: (string | null)[], trusted: AllowList): string | null {

@@ -57,6 +57,13 @@ Deno.test("forwardedClient() reads the scheme from X-Forwarded-Proto, -Ssl and -
   assertEquals(forwardedClient([["X-Forwarded-Proto", "gopher"]], t).scheme, null);
 });
 
+Deno.test("forwardedClient() takes a WebSocket's wss/ws as https/http", () => {
+  const t = new AllowList(["*"]);
+  assertEquals(forwardedClient([["X-Forwarded-Proto", "wss"]], t).scheme, "https");
+  assertEquals(forwardedClient([["X-Forwarded-Proto", "WS"]], t).scheme, "http");
+  assertEquals(forwardedClient([["Forwarded", "for=192.0.2.60;proto=wss"]], t).scheme, "https");
+});
+
 Deno.test("forwardedClient() prefers RFC 7239 Forwarded", () => {
   const c = forwardedClient([
     ["X-Forwarded-For", "9.9.9.9"],
