@@ -433,6 +433,87 @@ Deno.test("-k async --certfile past --worker-connections: idle TLS connections a
   });
 });
 
+Deno.test("-k async --certfile on Deno's engine: hostile TLS clients (garbage, cut hellos, requests cut mid-body, WebSockets left open) never end the worker", async () => {
+  await withCerts(async (_dir, { cert, key }) => {
+    const s = await startServer(https(APP, { cert, key }, "-w", "1", "--header-timeout", "2"));
+    try {
+      await s.waitFor(/Accepting connections through Deno's TLS listener/);
+      const pid = s.workerPids()[0]!;
+      const caCerts = [await Deno.readTextFile(cert)];
+      const hello = new Uint8Array([
+        0x16,
+        0x03,
+        0x01,
+        0x02,
+        0x00,
+        0x01,
+        0x00,
+        0x01,
+        0xfc,
+        0x03,
+        0x03,
+      ]);
+      const attacks: (() => Promise<void>)[] = [
+        async () => { // random bytes, then gone
+          const c = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+          await c.write(crypto.getRandomValues(new Uint8Array(512))).catch(() => 0);
+          c.close();
+        },
+        async () => { // the start of a ClientHello, then gone
+          const c = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+          await c.write(hello).catch(() => 0);
+          c.close();
+        },
+        async () => { // a handshake, half a request with a body, then gone
+          const c = await Deno.connectTls({ hostname: "localhost", port: s.port, caCerts });
+          await c.write(new TextEncoder().encode(
+            "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\nxx",
+          )).catch(() => 0);
+          c.close();
+        },
+        async () => { // an HTTP/2 request cut while its body streams
+          const client = Deno.createHttpClient({ caCerts, http1: false, http2: true });
+          const ac = new AbortController();
+          const body = new ReadableStream({
+            pull: (c) => (c.enqueue(new Uint8Array(1024)), ac.abort()),
+          });
+          await fetch(`https://localhost:${s.port}/echo`, {
+            client,
+            method: "POST",
+            body,
+            signal: ac.signal,
+          }).then((r) => r.body?.cancel(), () => {});
+          client.close();
+        },
+        async () => { // a WebSocket upgrade, then gone without a close frame
+          const c = await Deno.connectTls({ hostname: "localhost", port: s.port, caCerts });
+          await c.write(new TextEncoder().encode(
+            "GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+          )).catch(() => 0);
+          await c.read(new Uint8Array(512)).catch(() => null);
+          c.close();
+        },
+      ];
+      for (let round = 0; round < 6; round++) await Promise.all(attacks.map((a) => a()));
+      const client = Deno.createHttpClient({ caCerts });
+      try {
+        const res = await fetch(`https://localhost:${s.port}/pid`, { client });
+        assertEquals(await res.text(), String(pid));
+      } finally {
+        client.close();
+      }
+      await sleep(2500); // past --header-timeout: the cut hellos are closed by now
+      assert(alive(pid), "the worker is alive");
+      assertEquals(s.workerPids(), [pid], "no worker was replaced");
+      const bad = s.lines.filter((l) => /\[ERROR\]|Uncaught|panicked|exited with code/.test(l));
+      assertEquals(bad, [], s.lines.join("\n"));
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 Deno.test("TLS bad input stops the server at start with one line naming the file, exit 2", async () => {
   await withCerts(async (dir, a) => {
     const b = await selfSigned(dir, "b");

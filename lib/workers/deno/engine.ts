@@ -114,6 +114,17 @@ function acceptFailed(e: unknown): "exhausted" | null {
 }
 
 /**
+ * Whether `e`, met while Deno's engine sent a response, says the client went away (the request's
+ * body or the connection gone under it): the client's doing, not the app's, so no error is logged.
+ */
+function clientGone(e: unknown): boolean {
+  const { BadResource, BrokenPipe, ConnectionReset, Interrupted, UnexpectedEof } = Deno.errors;
+  return [BadResource, BrokenPipe, ConnectionReset, Interrupted, UnexpectedEof].some((k) =>
+    e instanceof k
+  );
+}
+
+/**
  * Deno's engine (as detected) for async worker `w`. With `--certfile` it serves HTTPS through Deno
  * TLS listeners grafted on the shared socket; when they cannot be grafted, HTTPS is served by
  * node:tls on the strict engine (lib/workers/tls/) instead.
@@ -124,7 +135,9 @@ export function denoEngine(w: WorkerBase, engine: DenoEngine): AsyncEngine {
   let fallback: AsyncEngine | null = null;
   const locals = new Map(w.boot.fds.map((fd) => [fd, tcpAddr(fd)]));
   const onError = (e: unknown) => {
-    log.error("Error sending response", e);
+    if (clientGone(e)) {
+      log.debug(`Response not sent, the client went away: ${(e as Error).message}`);
+    } else log.error("Error sending response", e);
     return internalError();
   };
   const start = (
