@@ -212,8 +212,6 @@ function serveRid(parts: Parts, rid: number, fd: number, options: ServeFdOptions
   const server = parts.serveOn(connection, inner.signal, handler, onError, () => {});
   let open = true;
   let closing = false;
-  // The fd is the stream's until the connection ends, which Deno's engine tells a moment
-  // after it closed the fd: a new connection may have its number by then (another peer).
   /** The fd, looked up (`locate`) the first time one that Deno does not tell is needed. */
   const known = () => {
     if (open && fd < 0 && options.locate !== undefined) {
@@ -222,6 +220,8 @@ function serveRid(parts: Parts, rid: number, fd: number, options: ServeFdOptions
     }
     return open && peer !== null;
   };
+  // The fd is the stream's until the connection ends, which Deno's engine tells a moment
+  // after it closed the fd: a new connection may have its number by then (another peer).
   const forceClose = () => {
     if (known() && sys.peerKey(fd) === peer) sys.shutdownBoth(fd);
   };
