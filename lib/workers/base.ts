@@ -18,6 +18,7 @@ import { WorkerMetrics } from "../metrics/worker.ts";
 import { parseBuckets } from "../metrics/names.ts";
 import { releaseListeners } from "./release.ts";
 import { restoreStderr } from "./boot_stderr.ts";
+import { readTlsFiles, type TlsFiles } from "./tls/files.ts";
 
 /** How a worker's loop stops: "graceful" finishes the request in hand, "quick" exits now. */
 export type StopMode = "graceful" | "quick";
@@ -35,6 +36,8 @@ export class WorkerBase {
   readonly board: InFlightBoard | null;
   /** Request and connection counters for the arbiter's /metrics (--metrics-bind), if on. */
   readonly metrics: WorkerMetrics | null;
+  /** The certificate, key and client CAs it serves HTTPS with (read at boot), null for HTTP. */
+  tls: TlsFiles | null = null;
   /** False once the worker should stop accepting. */
   alive = true;
   /** Requests served so far. */
@@ -111,6 +114,13 @@ export class WorkerBase {
       if (e instanceof AppLoadError) log.error(e.message, e.cause);
       else log.error("Exception in worker process", e);
       Deno.exit(APP_LOAD_ERROR);
+    }
+    try {
+      w.tls = readTlsFiles(boot.settings);
+    } catch (e) {
+      // Not an exit 3: while other workers serve, the arbiter respawns this one with a backoff.
+      log.error(`Worker cannot serve HTTPS: ${(e as Error).message}`);
+      Deno.exit(1);
     }
     try {
       await runFatalHook(hooks, "post_worker_init", w);

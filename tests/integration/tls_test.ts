@@ -262,6 +262,57 @@ Deno.test("-k async --certfile: a HUP rotates the certificate and keep-alive HTT
   });
 });
 
+Deno.test("-k async --certfile: with a broken certificate file, a HUP changes nothing and a respawned worker backs off while the others serve", async () => {
+  await withCerts(async (dir, a) => {
+    const live = { cert: `${dir}/live.crt`, key: `${dir}/live.key` };
+    await Deno.copyFile(a.cert, live.cert);
+    await Deno.copyFile(a.key, live.key);
+    // At debug level every worker says when it accepts (the first one at info).
+    const s = await startServer(https(ECHO, live, "-w", "2", "--log-level", "debug"));
+    const get = () => curl(["--cacert", a.cert, `https://localhost:${s.port}/x`]);
+    try {
+      for (
+        let i = 0;
+        i < 100 && s.lines.filter((l) => /Accepting connections/.test(l)).length < 2;
+        i++
+      ) {
+        await sleep(50);
+      }
+      const pids = s.workerPids();
+      await Deno.writeTextFile(live.cert, "not a certificate\n");
+      s.signal("SIGHUP");
+      await s.waitFor(
+        /Cannot reload the configuration: Cannot use --certfile ".*live\.crt": not a PEM/,
+      );
+      assertStringIncludes(await get(), `https://localhost:${s.port}/x`);
+      assertEquals(s.workerPids(), pids, "no worker was replaced");
+      // A worker that dies now is respawned, cannot read the file and waits, not in a loop.
+      Deno.kill(pids[0]!, "SIGKILL");
+      await s.waitFor(
+        /before it booted: .*Worker cannot serve HTTPS: Cannot use --certfile .*; next worker in 1s/,
+      );
+      assertStringIncludes(await get(), `https://localhost:${s.port}/x`); // the other serves
+      await Deno.copyFile(a.cert, live.cert);
+      for (
+        let i = 0;
+        i < 200 && s.lines.filter((l) => /Accepting connections/.test(l)).length < 3;
+        i++
+      ) {
+        await sleep(50);
+      }
+      const boots = s.lines.filter((l) => /Booting worker/.test(l)).length;
+      assert(boots <= 6, `${boots} boots: the respawns backed off`);
+      assertEquals(
+        s.lines.filter((l) => /Accepting connections/.test(l)).length,
+        3,
+        "a worker booted once the file was good",
+      );
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 Deno.test("-k async --certfile --reload: a renewed certificate file reloads the workers, which serve it", async () => {
   await withCerts(async (dir, a) => {
     const b = await selfSigned(dir, "b");

@@ -7,7 +7,6 @@
  */
 
 import type { WorkerBase } from "../base.ts";
-import { loadCertPair } from "../tls/certs.ts";
 import * as sys from "../../sys/mod.ts";
 import type { ListenerOpener } from "./graft.ts";
 
@@ -15,11 +14,11 @@ import type { ListenerOpener } from "./graft.ts";
 export const ALPN_PROTOCOLS = ["h2", "http/1.1"];
 
 /**
- * Opens Deno TLS listeners with worker `w`'s certificate and key, read now, at the worker's boot:
- * a HUP's new workers serve the files as they are then.
+ * Opens Deno TLS listeners with the certificate and key worker `w` read at boot: a HUP's new
+ * workers serve the files as they are then.
  */
 export function tlsOpener(w: WorkerBase): ListenerOpener<Deno.TlsListener> {
-  const { cert, key } = loadCertPair(w.settings.certfile!, w.settings.keyfile!, ".");
+  const { cert, key } = w.tls!.pair;
   return () =>
     Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key, alpnProtocols: ALPN_PROTOCOLS });
 }

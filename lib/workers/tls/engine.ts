@@ -13,8 +13,8 @@ import type { AsyncEngine } from "../async_engine.ts";
 import type { WorkerBase } from "../base.ts";
 import { strictEngine } from "../strict/engine.ts";
 import { SocketConnection } from "../strict/socket_io.ts";
-import { loadCertPair, secureContextOf } from "./certs.ts";
-import { clientAuthOptions, clientVerdict, loadClientCa } from "./client_certs.ts";
+import { secureContextOf } from "./certs.ts";
+import { clientAuthOptions, clientVerdict } from "./client_certs.ts";
 
 type Tail<T extends unknown[]> = T extends [unknown, ...infer R] ? R : never;
 
@@ -39,19 +39,18 @@ class TlsConnection extends SocketConnection {
   }
 }
 
-/** Whether `--certfile`/`--keyfile` ask for HTTPS. */
+/** Whether `--certfile`/`--keyfile` ask for HTTPS (the worker read the files at boot). */
 export function tlsWanted(w: WorkerBase): boolean {
-  return w.settings.certfile !== null && w.settings.keyfile !== null;
+  return w.tls !== null;
 }
 
 /**
- * The HTTPS engine of async worker `w`. The certificate, key and client CAs are read now, at the
- * worker's boot: a HUP's new workers serve the files as they are then.
+ * The HTTPS engine of async worker `w`, with the certificate, key and client CAs it read at boot:
+ * a HUP's new workers serve the files as they are then.
  */
 export function tlsEngine(w: WorkerBase): AsyncEngine {
-  const pair = loadCertPair(w.settings.certfile!, w.settings.keyfile!, ".");
+  const { pair, ca } = w.tls!;
   const reqs = w.settings.cert_reqs;
-  const ca = reqs === "none" ? null : loadClientCa(w.settings.ca_certs!, ".");
   const secureContext = secureContextOf(pair, ca);
   const clientAuth = clientAuthOptions(reqs);
   return strictEngine(w, {
