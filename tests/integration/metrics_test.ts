@@ -3,6 +3,7 @@
  * (--max-requests), with keep-alive and one-shot clients; /readyz through a TERM drain; bad values.
  */
 
+import { which } from "./tools.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import { rawRequest, runCli, startServer } from "./harness.ts";
 import { sleep } from "./load.ts";
@@ -227,16 +228,6 @@ Deno.test("denocorn /readyz answers 503 from the first moment of a TERM drain", 
     Deno.removeSync(tmp, { recursive: true });
   }
 });
-
-/** The path of `name` on PATH, or null. */
-function which(name: string): string | null {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    try {
-      if (Deno.statSync(`${dir}/${name}`).isFile) return `${dir}/${name}`;
-    } catch { /* not here */ }
-  }
-  return null;
-}
 
 const PROMETHEUS = which("prometheus");
 const PROMTOOL = which("promtool");
