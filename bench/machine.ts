@@ -64,7 +64,7 @@ export interface BenchCert extends TlsFiles, AsyncDisposable {
 
 /**
  * A throwaway self-signed certificate for localhost and 127.0.0.1 (EC P-256, CA:FALSE, 1 day;
- * tests/integration/pki.ts makes it with openssl) in a new temporary directory.
+ * made by tests/integration/pki.ts) in a new temporary directory.
  */
 export async function makeBenchCert(): Promise<BenchCert> {
   const dir = await Deno.makeTempDir({ prefix: "denocorn-bench-tls-" });

@@ -1,5 +1,5 @@
 /**
- * @module Client certificates (`--ca-certs`, `--cert-reqs`) on `-k async` over TLS: openssl makes a
+ * @module Client certificates (`--ca-certs`, `--cert-reqs`) on `-k async` over TLS: pki.ts makes a
  * throwaway CA, a server certificate, a client certificate from the CA and one from another CA;
  * curl (and Deno's fetch) present them. A refused client is closed and the worker serves on.
  */

@@ -11,6 +11,7 @@ import { alive, runCli, startServer } from "./harness.ts";
 import { startKeepAliveLoad } from "./keepalive_client.ts";
 import { sleep } from "./load.ts";
 import { selfSigned } from "./pki.ts";
+import { encryptedKey } from "./x509.ts";
 import { CURL, NO_CURL } from "./tools.ts";
 
 const APP = "tests/integration/apps/engine_app.ts:app";
@@ -595,10 +596,7 @@ Deno.test("TLS bad input stops the server at start with one line naming the file
   await withCerts(async (dir, a) => {
     const b = await selfSigned(dir, "b");
     const enc = `${dir}/enc.key`;
-    const out = await new Deno.Command("openssl", {
-      args: ["pkey", "-in", a.key, "-aes256", "-passout", "pass:x", "-out", enc],
-    }).output();
-    assert(out.success);
+    await Deno.writeTextFile(enc, encryptedKey(await Deno.readTextFile(a.key), "x"));
     const cases: [string[], RegExp][] = [
       [
         ["--certfile", `${dir}/none.crt`, "--keyfile", a.key],
