@@ -1,6 +1,7 @@
 /**
  * @module `--reload`: watches the app's source tree, the config file, the TLS files and
- * `--reload-extra-file` paths, and reports changes (debounced) so the arbiter can restart its workers gracefully.
+ * `--reload-extra-file` paths, and reports changes (debounced) so the arbiter can restart its
+ * workers gracefully.
  */
 
 import { dirname, resolve } from "node:path";
@@ -71,7 +72,8 @@ export class Reloader {
 
   /**
    * Watches what `--reload` names for `settings` (the app's directory, the config file, the TLS
-   * files, every --reload-extra-file), logs `Reloading: PATHS modified` and calls `onChange` for each burst.
+   * files, every --reload-extra-file), logs `Reloading: PATHS modified` and calls `onChange` for
+   * each burst.
    */
   static forSettings(
     settings: Pick<
