@@ -4,6 +4,8 @@
  * `/slow`, the rest to the fast path. Records the latency of each class separately.
  */
 
+import * as tls from "node:tls";
+
 import type { WrkResult } from "./wrk.ts";
 
 /** The `q`-quantile (0..1) of `xs` by nearest rank; 0 for an empty list. */
@@ -60,28 +62,72 @@ export function fastSample(
  * response has been read, rejects otherwise or after `timeoutMs` (which covers the connect too: a
  * full listen backlog leaves a SYN unanswered).
  */
-export async function getOnce(port: number, path: string, timeoutMs = 10_000): Promise<void> {
+export async function getOnce(
+  port: number,
+  path: string,
+  timeoutMs = 10_000,
+  caCerts?: string[],
+): Promise<void> {
+  if (caCerts !== undefined) return await getOnceTls(port, path, timeoutMs, caCerts);
   const signal = AbortSignal.timeout(timeoutMs);
   const conn = await Deno.connect({ hostname: "127.0.0.1", port, signal });
   const timer = setTimeout(() => conn.close(), timeoutMs);
   try {
-    await conn.write(
-      new TextEncoder().encode(
-        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
-      ),
-    );
+    await conn.write(encodeGet(path));
     const buf = new Uint8Array(4096);
     let head = "";
     for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
       if (head.length < 16) head += new TextDecoder().decode(buf.subarray(0, n));
     }
-    if (!head.startsWith("HTTP/1.1 200")) throw new Error(`bad response ${head.slice(0, 16)}`);
+    checkHead(head);
   } finally {
     clearTimeout(timer);
     try {
       conn.close();
     } catch { /* closed by the timer or the server */ }
   }
+}
+
+function encodeGet(path: string): Uint8Array {
+  return new TextEncoder().encode(
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+  );
+}
+
+function checkHead(head: string): void {
+  if (!head.startsWith("HTTP/1.1 200")) throw new Error(`bad response ${head.slice(0, 16)}`);
+}
+
+/**
+ * getOnce over TLS, trusting `caCerts`. node:tls with TCP_NODELAY, not `Deno.connectTls`: Deno's
+ * TLS client sends the request after its handshake in a segment Nagle holds until the server's
+ * delayed ACK, 40 ms on Linux (measured: 44 ms a request against `Deno.serve({ cert, key })`,
+ * 1.3 ms with node:tls), which would swamp what the scenario measures.
+ */
+function getOnceTls(port: number, path: string, timeoutMs: number, caCerts: string[]) {
+  return new Promise<void>((resolve, reject) => {
+    let head = "";
+    const sock = tls.connect(
+      { host: "127.0.0.1", port, ca: caCerts, servername: "localhost" },
+      () => sock.write(encodeGet(path)),
+    );
+    sock.setNoDelay(true);
+    const timer = setTimeout(() => sock.destroy(new Error("timed out")), timeoutMs);
+    sock.on("data", (d: Uint8Array) => {
+      if (head.length < 16) head += new TextDecoder().decode(d);
+    });
+    sock.on("end", () => {
+      clearTimeout(timer);
+      sock.destroy();
+      try {
+        checkHead(head);
+        resolve();
+      } catch (e) {
+        reject(e);
+      }
+    });
+    sock.on("error", (e: Error) => (clearTimeout(timer), reject(e)));
+  });
 }
 
 /** Runs `clients` loops against `port` for `durationSec`; every 20th request is slow. */

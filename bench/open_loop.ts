@@ -17,6 +17,8 @@ export interface OpenLoopPlan {
   blockEvery: number;
   fastPath: string;
   blockPath: string;
+  /** Over HTTPS, trusting these certificates (each request a new TLS connection). */
+  caCerts?: string[];
 }
 
 /** One scheduled request: when it starts (ms after the run's start) and what it asks for. */
@@ -65,10 +67,11 @@ export async function runOpenLoop(port: number, plan: OpenLoopPlan): Promise<Ope
     await sleep(start + a.atMs - performance.now());
     const due = start + a.atMs;
     pending.push(
-      getOnce(port, a.block ? plan.blockPath : plan.fastPath, REQUEST_TIMEOUT_MS).then(
-        () => void (a.block ? run.blockMs : run.fastMs).push(performance.now() - due),
-        () => void run.errors++,
-      ),
+      getOnce(port, a.block ? plan.blockPath : plan.fastPath, REQUEST_TIMEOUT_MS, plan.caCerts)
+        .then(
+          () => void (a.block ? run.blockMs : run.fastMs).push(performance.now() - due),
+          () => void run.errors++,
+        ),
     );
   }
   await Promise.all(pending);

@@ -174,6 +174,7 @@ async function measure(
             blockEvery,
             fastPath: scenario.path,
             blockPath,
+            ...(tls === null ? {} : { caCerts: [tls.certPem] }),
           }),
         );
       }

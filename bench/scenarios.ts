@@ -177,6 +177,22 @@ export const SCENARIOS: readonly Scenario[] = [
     ],
   },
   {
+    name: "blocked-loop-https",
+    description: "blocked-loop over HTTPS: a new TLS connection (and handshake) per request, " +
+      "the servers that serve HTTPS. Whether the grafted TLS listener keeps the one accept queue " +
+      "that keeps a blocked worker from taking connections.",
+    driver: "open-loop",
+    openLoop: { rate: 30, blockEvery: 20, blockPath: "/block", minDurationSec: 8 },
+    path: "/fast",
+    headers: ["Connection: close"],
+    threads: 1,
+    connections: 0,
+    families: APP_FAMILIES,
+    https: true,
+    extra: true,
+    targets: [],
+  },
+  {
     name: "https-keepalive",
     description: "GET / → 200 `Hello, world!` over HTTPS, HTTP/1.1 keep-alive, 32 connections " +
       "(hello-keepalive with TLS: 1.3, TLS_AES_256_GCM_SHA384 with wrk's OpenSSL on every " +
