@@ -214,7 +214,7 @@ export function denoEngine(w: WorkerBase, engine: DenoEngine): AsyncEngine {
       // end of the handshake or the response until the client's delayed ACK, 40 ms on Linux
       // (measured: 44 ms a request on a new connection, as under `Deno.serve({ cert, key })`).
       // Accepted sockets inherit it from the listener.
-      if (open !== undefined) for (const fd of fds) sys.setNoDelay(fd);
+      if (open !== undefined) { for (const fd of fds) sys.setNoDelay(fd); }
       const ls = grafts(w, fds, open);
       if (ls === null && open !== undefined) fallback = tlsEngine(w);
       return ls === null ? null : ls.map((l, i) => acceptor(l, fds[i]!));
