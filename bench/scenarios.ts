@@ -61,6 +61,17 @@ const HELLO = {
   families: [...APP_FAMILIES, "nginx"],
 } as const satisfies Partial<Scenario>;
 
+/** blocked-loop's open-loop load, also run over HTTPS. */
+const BLOCKED = {
+  driver: "open-loop",
+  openLoop: { rate: 30, blockEvery: 20, blockPath: "/block", minDurationSec: 8 },
+  path: "/fast",
+  headers: ["Connection: close"],
+  threads: 1,
+  connections: 0,
+  families: APP_FAMILIES,
+} as const satisfies Partial<Scenario>;
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: "hello-keepalive",
@@ -163,13 +174,7 @@ export const SCENARIOS: readonly Scenario[] = [
       "hand-out (Node cluster) the fast requests handed to the blocked process wait for it. " +
       "`deno serve --parallel` (Deno 2.9, Linux) shares one listening socket among its threads " +
       "(`ss -ltn` shows one LISTEN entry), so it has one queue as well.",
-    driver: "open-loop",
-    openLoop: { rate: 30, blockEvery: 20, blockPath: "/block", minDurationSec: 8 },
-    path: "/fast",
-    headers: ["Connection: close"],
-    threads: 1,
-    connections: 0,
-    families: APP_FAMILIES,
+    ...BLOCKED,
     targets: [
       { peer: "denocorn-async", against: "deno-reuseport", ratio: 0.5, metric: "p99" },
       { peer: "denocorn-async-strict", against: "deno-reuseport", ratio: 0.5, metric: "p99" },
@@ -181,13 +186,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: "blocked-loop over HTTPS: a new TLS connection (and handshake) per request, " +
       "the servers that serve HTTPS. Whether the grafted TLS listener keeps the one accept queue " +
       "that keeps a blocked worker from taking connections.",
-    driver: "open-loop",
-    openLoop: { rate: 30, blockEvery: 20, blockPath: "/block", minDurationSec: 8 },
-    path: "/fast",
-    headers: ["Connection: close"],
-    threads: 1,
-    connections: 0,
-    families: APP_FAMILIES,
+    ...BLOCKED,
     https: true,
     extra: true,
     targets: [],
