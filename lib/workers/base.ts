@@ -37,7 +37,7 @@ export class WorkerBase {
   /** Request and connection counters for the arbiter's /metrics (--metrics-bind), if on. */
   readonly metrics: WorkerMetrics | null;
   /** The certificate, key and client CAs it serves HTTPS with (read at boot), null for HTTP. */
-  tls: TlsFiles | null = null;
+  readonly tls: TlsFiles | null;
   /** False once the worker should stop accepting. */
   alive = true;
   /** Requests served so far. */
@@ -51,8 +51,9 @@ export class WorkerBase {
   #heart: HeartbeatWriter;
   #onStop: Array<(mode: StopMode) => void> = [];
 
-  private constructor(boot: WorkerBoot, app: FetchHandler, hooks: Hooks) {
+  private constructor(boot: WorkerBoot, app: FetchHandler, hooks: Hooks, tls: TlsFiles | null) {
     this.boot = boot;
+    this.tls = tls;
     this.settings = boot.settings;
     this.#heart = new HeartbeatWriter(boot.heartbeat, () => this.#beat());
     // The arbiter removed the file: it is shutting down or gone.
@@ -106,21 +107,22 @@ export class WorkerBase {
       log.critical(`Worker failed to boot: ${(e as Error).message}`);
       Deno.exit(WORKER_BOOT_ERROR);
     }
-    let w: WorkerBase;
+    let tls: TlsFiles | null;
     try {
-      const app = await loadApp(boot.settings.app ?? "", Deno.cwd());
-      w = new WorkerBase(boot, app, hooks);
-    } catch (e) {
-      if (e instanceof AppLoadError) log.error(e.message, e.cause);
-      else log.error("Exception in worker process", e);
-      Deno.exit(APP_LOAD_ERROR);
-    }
-    try {
-      w.tls = readTlsFiles(boot.settings);
+      tls = readTlsFiles(boot.settings);
     } catch (e) {
       // Not an exit 3: while other workers serve, the arbiter respawns this one with a backoff.
       log.error(`Worker cannot serve HTTPS: ${(e as Error).message}`);
       Deno.exit(1);
+    }
+    let w: WorkerBase;
+    try {
+      const app = await loadApp(boot.settings.app ?? "", Deno.cwd());
+      w = new WorkerBase(boot, app, hooks, tls);
+    } catch (e) {
+      if (e instanceof AppLoadError) log.error(e.message, e.cause);
+      else log.error("Exception in worker process", e);
+      Deno.exit(APP_LOAD_ERROR);
     }
     try {
       await runFatalHook(hooks, "post_worker_init", w);

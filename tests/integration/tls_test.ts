@@ -28,6 +28,14 @@ async function withCerts(fn: (dir: string, pair: { cert: string; key: string }) 
   }
 }
 
+/** A copy of `pair` as `dir`/live.{crt,key}: the files a test replaces to rotate the certificate. */
+async function liveCopy(dir: string, pair: { cert: string; key: string }) {
+  const live = { cert: `${dir}/live.crt`, key: `${dir}/live.key` };
+  await Deno.copyFile(pair.cert, live.cert);
+  await Deno.copyFile(pair.key, live.key);
+  return live;
+}
+
 /** denocorn's arguments to serve `app` over HTTPS with `pair` (`-k async`), then `more`. */
 function https(app: string, pair: { cert: string; key: string }, ...more: string[]): string[] {
   return [app, "-k", "async", "--certfile", pair.cert, "--keyfile", pair.key, ...more];
@@ -234,12 +242,10 @@ for (const engine of ["strict", "deno"]) {
   });
 }
 
-Deno.test("-k async --certfile: a HUP rotates the certificate and keep-alive HTTPS clients (HTTP/1.1 and HTTP/2) lose nothing", async () => {
+Deno.test("-k async --certfile: a HUP rotates the certificate, then a TTOU retires a worker, and keep-alive HTTPS clients (HTTP/1.1 and HTTP/2) lose nothing", async () => {
   await withCerts(async (dir, a) => {
     const b = await selfSigned(dir, "b");
-    const live = { cert: `${dir}/live.crt`, key: `${dir}/live.key` };
-    await Deno.copyFile(a.cert, live.cert);
-    await Deno.copyFile(a.key, live.key);
+    const live = await liveCopy(dir, a);
     const pemA = await Deno.readTextFile(a.cert), pemB = await Deno.readTextFile(b.cert);
     const s = await startServer(https(APP, live, "-w", "2"));
     try {
@@ -269,6 +275,10 @@ Deno.test("-k async --certfile: a HUP rotates the certificate and keep-alive HTT
       const reached = () =>
         [load.state, h2.state].every((st) => newest.some((p) => st.bodies.has(p)));
       for (let i = 0; i < 200 && !reached(); i++) await sleep(50);
+      // TTOU under the same load: one worker retires, the other serves on.
+      s.signal("SIGTTOU");
+      for (let i = 0; i < 400 && exited() < 3; i++) await sleep(50);
+      assertEquals(exited(), 3, "TTOU retired a worker");
       done = true;
       const r = await load.done, r2 = await h2.done;
       assertEquals(r.failures, [], "no HTTP/1.1 request failed");
@@ -286,9 +296,7 @@ Deno.test("-k async --certfile: a HUP rotates the certificate and keep-alive HTT
 
 Deno.test("-k async --certfile: with a broken certificate file, a HUP changes nothing and a respawned worker backs off while the others serve", async () => {
   await withCerts(async (dir, a) => {
-    const live = { cert: `${dir}/live.crt`, key: `${dir}/live.key` };
-    await Deno.copyFile(a.cert, live.cert);
-    await Deno.copyFile(a.key, live.key);
+    const live = await liveCopy(dir, a);
     // At debug level every worker says when it accepts (the first one at info).
     const s = await startServer(https(ECHO, live, "-w", "2", "--log-level", "debug"));
     const x = async () => (await get(a.cert, `https://localhost:${s.port}/x`))[1];
@@ -338,9 +346,7 @@ Deno.test("-k async --certfile: with a broken certificate file, a HUP changes no
 Deno.test("-k async --certfile --reload: a renewed certificate file reloads the workers, which serve it", async () => {
   await withCerts(async (dir, a) => {
     const b = await selfSigned(dir, "b");
-    const live = { cert: `${dir}/live.crt`, key: `${dir}/live.key` };
-    await Deno.copyFile(a.cert, live.cert);
-    await Deno.copyFile(a.key, live.key);
+    const live = await liveCopy(dir, a);
     const pemB = await Deno.readTextFile(b.cert);
     const s = await startServer(https(ECHO, live, "--reload"));
     try {
@@ -478,8 +484,10 @@ Deno.test("-k async --certfile: TERM lets HTTP/2 streams in flight finish, then 
 
 Deno.test("-k async --certfile past --worker-connections: idle TLS connections and stalled handshakes are shed, new clients are served", async () => {
   await withCerts(async (_dir, { cert, key }) => {
-    // --header-timeout 3: a new connection may be shed after half of it.
+    // --header-timeout 3: a new connection may be shed after half of it. At debug level the
+    // worker says when it sheds (else the deadline alone could free the room).
     const limits = ["-w", "1", "--worker-connections", "4", "--header-timeout", "3"];
+    limits.push("--log-level", "debug");
     const s = await startServer(https(APP, { cert, key }, ...limits));
     const held: Deno.Conn[] = [];
     try {
@@ -503,6 +511,8 @@ Deno.test("-k async --certfile past --worker-connections: idle TLS connections a
         }
       }
       assertEquals(s.workerPids(), [pid], "the worker serves on");
+      const shed = s.lines.filter((l) => /--worker-connections reached/.test(l));
+      assert(shed.length >= 2, `connections were shed for the new clients: ${shed.length}`);
       assert(!s.lines.some((l) => /\[ERROR\]|exited with code/.test(l)), s.lines.join("\n"));
     } finally {
       for (const c of held) c.close();
@@ -511,7 +521,7 @@ Deno.test("-k async --certfile past --worker-connections: idle TLS connections a
   });
 });
 
-Deno.test("-k async --certfile on Deno's engine: hostile TLS clients (garbage, cut hellos, requests cut mid-body, WebSockets left open) never end the worker", async () => {
+Deno.test("-k async --certfile on Deno's engine: hostile TLS clients (garbage, cut hellos, a slowloris, requests cut mid-body, WebSockets left open) never end the worker", async () => {
   await withCerts(async (_dir, { cert, key }) => {
     const s = await startServer(https(APP, { cert, key }, "-w", "1", "--header-timeout", "2"));
     try {
@@ -573,6 +583,19 @@ Deno.test("-k async --certfile on Deno's engine: hostile TLS clients (garbage, c
           c.close();
         },
       ];
+      // A slowloris over TLS: handshaken, then a head a byte every 300 ms, never finished.
+      const slow = await Deno.connectTls({ hostname: "localhost", port: s.port, caCerts });
+      await slow.handshake();
+      let cut = false;
+      const trickle = (async () => {
+        for (
+          const b of new TextEncoder().encode("GET /pid HTTP/1.1\r\nHost: localhost\r\nX-A: b")
+        ) {
+          if (await slow.write(new Uint8Array([b])).then(() => false, () => true)) break;
+          await sleep(300);
+        }
+      })();
+      const closed = slow.read(new Uint8Array(64)).then(() => cut = true, () => cut = true);
       for (let round = 0; round < 6; round++) await Promise.all(attacks.map((a) => a()));
       const client = Deno.createHttpClient({ caCerts });
       try {
@@ -582,6 +605,10 @@ Deno.test("-k async --certfile on Deno's engine: hostile TLS clients (garbage, c
         client.close();
       }
       await sleep(2500); // past --header-timeout: the cut hellos are closed by now
+      assert(cut, "the TLS slowloris was cut by --header-timeout");
+      await closed;
+      slow.close();
+      await trickle;
       assert(alive(pid), "the worker is alive");
       assertEquals(s.workerPids(), [pid], "no worker was replaced");
       const bad = s.lines.filter((l) => /\[ERROR\]|Uncaught|panicked|exited with code/.test(l));

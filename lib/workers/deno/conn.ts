@@ -63,7 +63,7 @@ export class EngineConnection implements Tracked {
   /** The TCP peer. */
   readonly peer: Deno.NetAddr;
   /** Whether it came through TLS (tls.ts). */
-  tls = false;
+  readonly tls: boolean;
   /** Aborting it closes the connection at once (passed to the engine). */
   readonly abort: AbortController = new AbortController();
   #t: Timeouts;
@@ -82,8 +82,9 @@ export class EngineConnection implements Tracked {
   #closeBy = Infinity;
   #closed: Promise<void> = Promise.resolve();
 
-  constructor(peer: Deno.NetAddr, timeouts: Timeouts) {
+  constructor(peer: Deno.NetAddr, timeouts: Timeouts, tls = false) {
     this.peer = peer;
+    this.tls = tls;
     this.#t = timeouts;
   }
 
@@ -231,15 +232,4 @@ export class EngineConnection implements Tracked {
     if (this.#shutdown) this.#server?.forceClose();
     else this.abort.abort();
   }
-}
-
-/** A connection from `peer` (TCP), not yet served. */
-export function connectionOf(
-  peer: { hostname: string; port: number },
-  timeouts: Timeouts,
-): EngineConnection {
-  return new EngineConnection(
-    { transport: "tcp", hostname: peer.hostname, port: peer.port },
-    timeouts,
-  );
 }

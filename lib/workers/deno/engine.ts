@@ -14,7 +14,7 @@ import { internalError } from "../answers.ts";
 import { requestContext } from "../request.ts";
 import { exhausted } from "../fd_limit.ts";
 import { timeoutsOf } from "../timeouts.ts";
-import { connectionOf, type EngineConnection } from "./conn.ts";
+import { EngineConnection } from "./conn.ts";
 import { connectionHandler, type DenoContext } from "./exchange.ts";
 import { fdOfPeer, GRAFT_ENV, graftListener, type ListenerOpener } from "./graft.ts";
 import { cutTls, tlsOpener } from "./tls.ts";
@@ -146,8 +146,8 @@ export function denoEngine(w: WorkerBase, engine: DenoEngine): AsyncEngine {
     serve: (options: ServeFdOptions) => EngineServer,
     tls = false,
   ): EngineConnection | null => {
-    const conn = connectionOf(peer, ctx.timeouts);
-    conn.tls = tls;
+    const { hostname, port } = peer;
+    const conn = new EngineConnection({ transport: "tcp", hostname, port }, ctx.timeouts, tls);
     try {
       conn.run(serve({
         localAddr: locals.get(listener)!,

@@ -55,8 +55,11 @@ export function connectionHandler(ctx: DenoContext, conn: EngineConnection): Eng
     );
     const req = adaptRequest(request, ex, ctx, trusted);
     // Deno closes its request once the response went out (on HTTP/2 at once): what reads the
-    // headers after that (access log, post_request, metrics) needs them copied now.
-    if (ctx.accessLog || ctx.observer !== null || ctx.metrics) req.headers.getSetCookie();
+    // headers after that (access log, post_request, the metrics' Content-Length of a body) needs
+    // them copied now.
+    if (ctx.accessLog || ctx.observer !== null || (ctx.metrics && hasBody(request.method))) {
+      req.headers.getSetCookie();
+    }
     const line = ctx.accessLog || ctx.board !== null
       ? requestLine(request.method, url, conn.tls && host === null ? "2.0" : "1.1")
       : null;
@@ -82,6 +85,11 @@ function refused(conn: EngineConnection, completed: Promise<void>, problem: stri
     status: 400,
     headers: { "content-type": "text/plain; charset=utf-8", connection: "close" },
   });
+}
+
+/** Whether the metrics read a request's Content-Length (RequestCycle.finish skips GET and HEAD). */
+function hasBody(method: string): boolean {
+  return method !== "GET" && method !== "HEAD";
 }
 
 /** `Deno.ServeHandlerInfo` whose `remoteAddr` applies `--forwarded-allow-ips` when first read. */
